@@ -1,0 +1,289 @@
+r"""Layered networks as plain pytrees: :class:`Dense`, :func:`init_mlp`, :func:`mlp`.
+
+A network is a tuple of :class:`Dense` layers; nothing else holds state. The
+forward pass of an :math:`L`-layer network with hidden activation :math:`h` and
+output function :math:`\sigma` is
+
+.. math::
+    a_0 = x, \qquad a_\ell = h(a_{\ell-1} W_\ell + b_\ell) \ (\ell < L), \qquad
+    y = \sigma(a_{L-1} W_L + b_L).
+"""
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+from jax.typing import ArrayLike, DTypeLike
+
+from jaxnn._activations import identity, relu
+from jaxnn._initializers import Initializer, default_initializer
+
+__all__ = ["Dense", "collapse", "init_mlp", "mlp"]
+
+Activation = Callable[[Array], Array]
+
+
+class Dense(NamedTuple):
+    """A fully connected (affine) layer: ``x @ weight + bias``.
+
+    A NamedTuple, hence a pytree with two leaves; a network is a tuple of them.
+
+    Attributes:
+        weight: the weight matrix, shape ``(in, out)``.
+        bias: the bias vector, shape ``(out,)``.
+
+    Examples:
+        >>> layer = jaxnn.Dense(jnp.ones((2, 3)), jnp.arange(3.0))
+        >>> layer(jnp.array([1.0, 2.0]))
+        Array([3., 4., 5.], dtype=float32)
+        >>> len(jax.tree.leaves(layer))
+        2
+    """
+
+    weight: Array
+    bias: Array
+
+    def __call__(self, x: ArrayLike) -> Array:
+        """Apply the layer to ``x`` of shape ``(in,)`` or ``(..., in)``."""
+        x = jnp.asarray(x)
+        _check_network((self,), x.shape)
+        return _affine(self, x)
+
+
+def _as_layers(params: Any) -> tuple[Dense, ...]:
+    if isinstance(params, Dense):
+        return (params,)
+    if not isinstance(params, Sequence) or isinstance(params, str):
+        raise TypeError(
+            f"params: expected a sequence of Dense layers, got {type(params).__name__}"
+        )
+    if len(params) == 0:
+        raise ValueError("params: expected at least one Dense layer, got none")
+    layers = []
+    for i, layer in enumerate(params):
+        if not isinstance(layer, Dense):
+            raise TypeError(
+                f"params[{i}]: expected a jaxnn.Dense, got {type(layer).__name__}"
+            )
+        layers.append(layer)
+    return tuple(layers)
+
+
+def _check_network(params: tuple[Dense, ...], x_shape: tuple[int, ...]) -> None:
+    """Check at trace time that ``x`` and every layer fit together."""
+    expected: int | None = None
+    for i, layer in enumerate(params):
+        w_shape, b_shape = jnp.shape(layer.weight), jnp.shape(layer.bias)
+        if len(w_shape) != 2:
+            raise ValueError(
+                f"params[{i}].weight: expected a matrix of shape (in, out), got "
+                f"shape {w_shape}"
+            )
+        if b_shape != (w_shape[1],):
+            raise ValueError(
+                f"params[{i}].bias: expected shape ({w_shape[1]},) to match the "
+                f"weight's {w_shape[1]} outputs, got shape {b_shape}"
+            )
+        if i == 0:
+            if len(x_shape) == 0:
+                raise ValueError(
+                    f"x: expected shape ({w_shape[0]},) or (..., {w_shape[0]}), got a "
+                    f"scalar"
+                )
+            if x_shape[-1] != w_shape[0]:
+                raise ValueError(
+                    f"x: layer 0 expects {w_shape[0]} input features, but x has "
+                    f"{x_shape[-1]} (x.shape = {x_shape})"
+                )
+        elif w_shape[0] != expected:
+            raise ValueError(
+                f"params[{i}].weight: layer {i} expects {w_shape[0]} inputs, but "
+                f"layer {i - 1} has {expected} outputs"
+            )
+        expected = w_shape[1]
+
+
+def _affine(layer: Dense, x: Array, precision: Any = None) -> Array:
+    y = jnp.matmul(x, layer.weight, precision=precision)
+    # An explicit broadcast (rank promotion may be set to raise); XLA fuses the
+    # bias add, and the activation after it, into one elementwise pass.
+    return y + jnp.broadcast_to(layer.bias, y.shape)
+
+
+@functools.partial(jax.jit, static_argnames=("activation", "output", "precision"))
+def _mlp(
+    params: tuple[Dense, ...],
+    x: Array,
+    activation: Activation,
+    output: Activation,
+    precision: Any,
+) -> Array:
+    h = x
+    for layer in params[:-1]:
+        h = activation(_affine(layer, h, precision))
+    return output(_affine(params[-1], h, precision))
+
+
+def mlp(
+    params: Sequence[Dense],
+    x: ArrayLike,
+    *,
+    activation: Activation = relu,
+    output: Activation = identity,
+    precision: Any = None,
+) -> Array:
+    r"""The forward pass of a multilayer perceptron.
+
+    .. math::
+        a_0 = x, \qquad a_\ell = h(a_{\ell-1} W_\ell + b_\ell) \ (\ell < L),
+        \qquad y = \sigma(a_{L-1} W_L + b_L).
+
+    Compiled once per parameter shapes and dtypes, input shape, and
+    ``activation``/``output`` function (pass the same function object each time:
+    a fresh ``lambda`` or ``functools.partial`` per call compiles again). Works
+    under ``jit``, ``vmap`` (over inputs or over an ensemble of parameters),
+    ``grad`` and on sharded inputs.
+
+    Args:
+        params: the layers, a sequence of :class:`Dense` (as from
+            :func:`init_mlp`).
+        x: the input, shape ``(in,)`` or ``(..., in)``.
+        activation: the hidden activation :math:`h`, applied elementwise
+            between layers.
+        output: the output function :math:`\sigma` applied last, over the
+            feature axis (:func:`jaxnn.identity`, :func:`jaxnn.softmax`, ...).
+        precision: passed to :func:`jax.numpy.matmul` (``None`` is the backend
+            default; ``jax.lax.Precision.HIGHEST`` avoids TF32 on GPUs).
+
+    Returns:
+        The network output, shape ``(out,)`` or ``(..., out)``.
+
+    Raises:
+        ValueError: at trace time, if ``x`` does not fit the first layer or two
+            consecutive layers do not fit; the message names the layer and
+            both sizes.
+
+    Examples:
+        The toy network of the book's section 3.4.3:
+
+        >>> params = (
+        ...     jaxnn.Dense(jnp.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]),
+        ...                 jnp.array([0.1, 0.2, 0.3])),
+        ...     jaxnn.Dense(jnp.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
+        ...                 jnp.array([0.1, 0.2])),
+        ...     jaxnn.Dense(jnp.array([[0.1, 0.3], [0.2, 0.4]]),
+        ...                 jnp.array([0.1, 0.2])),
+        ... )
+        >>> jaxnn.mlp(params, jnp.array([1.0, 0.5]), activation=jaxnn.sigmoid)
+        Array([0.31682708, 0.6962791 ], dtype=float32)
+    """
+    layers = _as_layers(params)
+    if not callable(activation):
+        raise TypeError(f"activation: expected a callable, got {activation!r}")
+    if not callable(output):
+        raise TypeError(f"output: expected a callable, got {output!r}")
+    x = jnp.asarray(x)
+    _check_network(layers, x.shape)
+    return _mlp(layers, x, activation, output, precision)
+
+
+def init_mlp(
+    key: ArrayLike,
+    sizes: Sequence[int],
+    *,
+    activation: Activation = relu,
+    initializer: Initializer | None = None,
+    dtype: DTypeLike = jnp.float32,
+) -> tuple[Dense, ...]:
+    """Random parameters for a multilayer perceptron of the given layer sizes.
+
+    Weights are drawn by ``initializer`` (by default the one that suits
+    ``activation``: see :func:`jaxnn.default_initializer`); biases start at 0.
+    ``jax.vmap(lambda k: init_mlp(k, sizes))(keys)`` builds an ensemble: the
+    same tuple of :class:`Dense`, each leaf with a leading ensemble axis.
+
+    Args:
+        key: a PRNG key.
+        sizes: the layer widths ``(in, hidden..., out)``; at least two
+            positive ints.
+        activation: the hidden activation the network will use; only picks the
+            default initializer.
+        initializer: ``init(key, shape, dtype) -> Array`` for the weights, as
+            :func:`jaxnn.he_normal` or any of :mod:`jax.nn.initializers`.
+        dtype: a floating dtype for weights and biases.
+
+    Returns:
+        A tuple of ``len(sizes) - 1`` :class:`Dense` layers; layer ``i`` has a
+        weight of shape ``(sizes[i], sizes[i + 1])``.
+
+    Examples:
+        >>> params = jaxnn.init_mlp(jax.random.key(0), [784, 50, 100, 10])
+        >>> [layer.weight.shape for layer in params]
+        [(784, 50), (50, 100), (100, 10)]
+        >>> jaxnn.mlp(params, jnp.zeros((32, 784))).shape
+        (32, 10)
+    """
+    sizes = tuple(sizes)
+    if len(sizes) < 2 or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes
+    ):
+        raise ValueError(
+            f"sizes: expected at least two positive ints (in, ..., out), got {sizes!r}"
+        )
+    dt = jnp.dtype(dtype)
+    if not jnp.issubdtype(dt, jnp.floating):
+        raise ValueError(f"dtype: expected a floating dtype, got {dt}")
+    init = default_initializer(activation) if initializer is None else initializer
+    if not callable(init):
+        raise TypeError(f"initializer: expected a callable, got {init!r}")
+    keys = jax.random.split(key, len(sizes) - 1)
+    return tuple(
+        Dense(init(k, (n_in, n_out), dt).astype(dt), jnp.zeros((n_out,), dt))
+        for k, n_in, n_out in zip(keys, sizes[:-1], sizes[1:], strict=True)
+    )
+
+
+def collapse(params: Sequence[Dense], *, slope: ArrayLike = 1.0) -> Dense:
+    r"""The single :class:`Dense` equal to a network with linear activations.
+
+    With :math:`h(x) = c x` between layers and the identity output,
+
+    .. math::
+        W = c^{L-1} W_1 W_2 \cdots W_L, \qquad
+        b = (\cdots((c\, b_1) W_2 + b_2)\, c\, W_3 + \cdots) + b_L,
+
+    computed by the recursion :math:`W \leftarrow c\, W W_\ell`,
+    :math:`b \leftarrow c\, b W_\ell + b_\ell`. It is the book's argument that
+    :math:`h(h(h(x))) = c^3 x` is just another linear function, made
+    executable: depth adds nothing without a nonlinearity.
+
+    Args:
+        params: the layers, a sequence of :class:`Dense`.
+        slope: the slope :math:`c` of the linear activation (1 for identity).
+
+    Returns:
+        A :class:`Dense` with ``weight`` of shape ``(in, out)`` such that
+        ``collapse(params, slope=c)(x) == mlp(params, x, activation=lambda
+        z: c * z)``.
+
+    Examples:
+        >>> params = jaxnn.init_mlp(jax.random.key(0), [3, 8, 8, 2])
+        >>> x = jnp.ones((5, 3))
+        >>> deep = jaxnn.mlp(params, x, activation=jaxnn.identity)
+        >>> bool(jnp.allclose(jaxnn.collapse(params)(x), deep, atol=1e-5))
+        True
+    """
+    layers = _as_layers(params)
+    _check_network(layers, (jnp.shape(layers[0].weight)[0],))
+    hi = jax.lax.Precision.HIGHEST
+    c = jnp.asarray(slope)
+    if c.ndim != 0:
+        raise ValueError(f"slope: expected a scalar, got shape {c.shape}")
+    weight, bias = jnp.asarray(layers[0].weight), jnp.asarray(layers[0].bias)
+    for layer in layers[1:]:
+        weight = jnp.matmul(c * weight, layer.weight, precision=hi)
+        bias = jnp.matmul(c * bias, layer.weight, precision=hi) + layer.bias
+    return Dense(weight, bias)
