@@ -202,3 +202,27 @@ def test_two_processes_with_a_global_mesh() -> None:
     for i, r in enumerate(results):
         assert r.returncode == 0, _report(f"multihost_worker.py process {i}", r)
         assert f"done [process {i}]" in r.stdout
+
+
+def test_sharded_training_example_runs_on_8_devices() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error",
+            str(ROOT / "examples" / "sharded_training.py"),
+            "--steps",
+            "3",
+            "--simulate-cpu-devices",
+            "8",
+        ],
+        env=_env(""),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert proc.returncode == 0, _report("examples/sharded_training.py", proc)
+    assert "8 device(s)" in proc.stdout
+    assert "held-out accuracy" in proc.stdout
