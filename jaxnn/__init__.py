@@ -5,14 +5,32 @@ modules, one topic each (see the README's "Architecture" section).
 """
 
 # [activations] elementwise activations (jaxnn/_activations.py)
+from jaxnn._activations import celu as celu
+from jaxnn._activations import elu as elu
+from jaxnn._activations import gelu as gelu
+from jaxnn._activations import hard_sigmoid as hard_sigmoid
+from jaxnn._activations import hard_tanh as hard_tanh
 from jaxnn._activations import identity as identity
+from jaxnn._activations import leaky_relu as leaky_relu
+from jaxnn._activations import log_sigmoid as log_sigmoid
+from jaxnn._activations import mish as mish
 from jaxnn._activations import relu as relu
+from jaxnn._activations import relu6 as relu6
+from jaxnn._activations import selu as selu
 from jaxnn._activations import sigmoid as sigmoid
+from jaxnn._activations import silu as silu
+from jaxnn._activations import softplus as softplus
+from jaxnn._activations import softsign as softsign
 from jaxnn._activations import step as step
+from jaxnn._activations import surrogate_step as surrogate_step
+from jaxnn._activations import swish as swish
+from jaxnn._activations import tanh as tanh
 
 # [outputs] output-layer functions over an axis (jaxnn/_outputs.py)
 from jaxnn._outputs import log_softmax as log_softmax
 from jaxnn._outputs import softmax as softmax
+from jaxnn._registry import activation_names as activation_names
+from jaxnn._registry import get_activation as get_activation
 
 # [networks] Dense, init_mlp, mlp, collapse, initializers, diagnostics, io
 # isort: split
@@ -44,10 +62,28 @@ __version__ = "0.1.0"
 
 __all__ = [
     # [activations]
+    "activation_names",
+    "celu",
+    "elu",
+    "gelu",
+    "get_activation",
+    "hard_sigmoid",
+    "hard_tanh",
     "identity",
+    "leaky_relu",
+    "log_sigmoid",
+    "mish",
     "relu",
+    "relu6",
+    "selu",
     "sigmoid",
+    "silu",
+    "softplus",
+    "softsign",
     "step",
+    "surrogate_step",
+    "swish",
+    "tanh",
     # [outputs]
     "log_softmax",
     "softmax",
