@@ -1,0 +1,676 @@
+r"""The logistic model, its maximum-likelihood fit with Optax, and the bootstrap.
+
+The model is :math:`p(y = 1 \mid x) = \sigma(x \cdot w + b)`. Its negative
+log-likelihood (plus an optional ridge penalty on ``w``) is convex; jaxnn
+minimizes it with Newton's method written as an Optax transformation
+(:func:`jaxnn._solvers.newton`) or with :func:`optax.lbfgs`, in standardized
+coordinates, and reports everything on the user's scale.
+"""
+
+import warnings
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+from jax.scipy.special import ndtr, ndtri
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from jax.typing import ArrayLike
+
+from jaxnn._sharding import data_mesh
+from jaxnn._solvers import SOLVERS, Solver, minimize
+
+_MAX_ITER = {"newton": 100, "lbfgs": 1000}
+
+
+class SeparationError(ValueError):
+    """The data are perfectly separated, so no maximum-likelihood estimate exists."""
+
+
+def _z_quantile(level: float, dtype: jnp.dtype) -> Array:
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level: expected a number in (0, 1), got {level!r}")
+    return ndtri(jnp.asarray(0.5 + level / 2.0, dtype=dtype))
+
+
+class LogisticFit(NamedTuple):
+    r"""A fitted logistic model :math:`p(y = 1 \mid x) = \sigma(x \cdot w + b)`.
+
+    A NamedTuple of arrays, so a pytree: it passes through ``jit`` and ``vmap``
+    (batched fits have a leading axis on every field; the methods below are
+    for one fit). Standard errors come from the observed information, the
+    inverse Hessian of the negative log-likelihood (plus the ridge penalty,
+    when ``l2 > 0``) at the estimate, computed with :func:`jax.hessian`.
+
+    Attributes:
+        weight: the coefficients :math:`w`, shape ``(d,)``.
+        bias: the intercept :math:`b`, shape ``()``.
+        weight_stderr: standard errors of ``weight``, shape ``(d,)``.
+        bias_stderr: standard error of ``bias``, shape ``()``.
+        covariance: the estimated covariance of ``(w_1, ..., w_d, b)``,
+            shape ``(d + 1, d + 1)``.
+        log_likelihood: the log-likelihood at the estimate (without penalty).
+        iterations: the solver's iteration count.
+        converged: whether the gradient met the stopping rule.
+        separated: whether the data were found perfectly (or quasi-perfectly)
+            separated, in which case no maximum-likelihood estimate exists
+            and the other fields are meaningless. Always false when ``l2 > 0``.
+    """
+
+    weight: Array
+    bias: Array
+    weight_stderr: Array
+    bias_stderr: Array
+    covariance: Array
+    log_likelihood: Array
+    iterations: Array
+    converged: Array
+    separated: Array
+
+    def decision_function(self, x: ArrayLike) -> Array:
+        r"""The linear predictor :math:`x \cdot w + b` (the log-odds).
+
+        Args:
+            x: inputs of shape ``(m, d)``; when ``d == 1`` also ``(m,)`` or ``()``.
+
+        Returns:
+            The log-odds, of shape ``(m,)`` (or ``()`` for a scalar input).
+        """
+        x = jnp.asarray(x, dtype=self.weight.dtype)
+        d = self.weight.shape[-1]
+        if d == 1 and x.ndim <= 1:
+            return x * self.weight[0] + self.bias
+        if x.ndim not in (1, 2) or x.shape[-1] != d:
+            raise ValueError(
+                f"x: expected shape (m, {d}) or ({d},), got {tuple(x.shape)}"
+            )
+        return x @ self.weight + self.bias
+
+    def predict_proba(self, x: ArrayLike) -> Array:
+        r"""The fitted probability :math:`p(y = 1 \mid x) = \sigma(x \cdot w + b)`.
+
+        Args:
+            x: inputs of shape ``(m, d)``; when ``d == 1`` also ``(m,)`` or ``()``.
+
+        Returns:
+            Probabilities of shape ``(m,)`` (or ``()`` for a scalar input).
+
+        Examples:
+            >>> size, spread = jaxnn.datasets.tumor()
+            >>> fit = jaxnn.fit_logistic(size, spread)
+            >>> fit.predict_proba(jnp.array([3.0, 6.0])).round(2)
+            Array([0.42, 0.57], dtype=float32)
+        """
+        return jax.nn.sigmoid(self.decision_function(x))
+
+    def predict_proba_interval(
+        self, x: ArrayLike, *, level: float = 0.95
+    ) -> tuple[Array, Array]:
+        """A pointwise confidence band for :meth:`predict_proba`.
+
+        The interval for the log-odds, estimate :math:`\\pm z` times its
+        standard error (the delta method with :attr:`covariance`), mapped
+        through the sigmoid, so it stays inside (0, 1).
+
+        Args:
+            x: inputs as for :meth:`predict_proba`.
+            level: the confidence level.
+
+        Returns:
+            ``(lower, upper)``, each shaped like :meth:`predict_proba`'s output.
+        """
+        eta = self.decision_function(x)
+        xm = jnp.asarray(x, dtype=self.weight.dtype)
+        xm = xm.reshape((*eta.shape, self.weight.shape[-1]))
+        design = jnp.concatenate([xm, jnp.ones((*eta.shape, 1), xm.dtype)], -1)
+        var = jnp.einsum("...i,ij,...j->...", design, self.covariance, design)
+        half = _z_quantile(level, eta.dtype) * jnp.sqrt(var)
+        return jax.nn.sigmoid(eta - half), jax.nn.sigmoid(eta + half)
+
+    @property
+    def weight_z(self) -> Array:
+        """Wald z statistics of the weights, ``weight / weight_stderr``."""
+        return self.weight / self.weight_stderr
+
+    @property
+    def bias_z(self) -> Array:
+        """Wald z statistic of the bias."""
+        return self.bias / self.bias_stderr
+
+    @property
+    def weight_pvalue(self) -> Array:
+        """Two-sided p-values of the weights under the normal approximation."""
+        # 2 * Phi(-|z|) keeps its precision far into the tail, unlike 1 - Phi.
+        return 2.0 * ndtr(-jnp.abs(self.weight_z))
+
+    @property
+    def bias_pvalue(self) -> Array:
+        """Two-sided p-value of the bias under the normal approximation."""
+        return 2.0 * ndtr(-jnp.abs(self.bias_z))
+
+    def weight_ci(self, level: float = 0.95) -> Array:
+        """Wald confidence intervals of the weights, shape ``(d, 2)``."""
+        half = _z_quantile(level, self.weight.dtype) * self.weight_stderr
+        return jnp.stack([self.weight - half, self.weight + half], axis=-1)
+
+    def bias_ci(self, level: float = 0.95) -> Array:
+        """Wald confidence interval of the bias, shape ``(2,)``."""
+        half = _z_quantile(level, self.bias.dtype) * self.bias_stderr
+        return jnp.stack([self.bias - half, self.bias + half], axis=-1)
+
+
+class LogisticBootstrap(NamedTuple):
+    """Many bootstrap fits of the logistic model, batched along axis 0.
+
+    Attributes:
+        weight: shape ``(n_resamples, d)``.
+        bias: shape ``(n_resamples,)``.
+        log_likelihood: shape ``(n_resamples,)``.
+        iterations: shape ``(n_resamples,)``.
+        converged: shape ``(n_resamples,)``.
+        separated: shape ``(n_resamples,)``; a resample can be separated even
+            when the full data are not.
+    """
+
+    weight: Array
+    bias: Array
+    log_likelihood: Array
+    iterations: Array
+    converged: Array
+    separated: Array
+
+    @property
+    def ok(self) -> Array:
+        """Which resamples have a maximum-likelihood estimate and converged."""
+        return self.converged & ~self.separated
+
+    def weight_ci(self, level: float = 0.95) -> Array:
+        """Percentile intervals of the weights, shape ``(d, 2)``.
+
+        Resamples that did not converge or were separated are left out.
+        """
+        w = jnp.where(self.ok[:, None], self.weight, jnp.nan)
+        q = jnp.asarray([0.5 - level / 2.0, 0.5 + level / 2.0], w.dtype)
+        return jnp.nanquantile(w, q, axis=0).T
+
+    def bias_ci(self, level: float = 0.95) -> Array:
+        """Percentile interval of the bias, shape ``(2,)``."""
+        b = jnp.where(self.ok, self.bias, jnp.nan)
+        q = jnp.asarray([0.5 - level / 2.0, 0.5 + level / 2.0], b.dtype)
+        return jnp.nanquantile(b, q)
+
+
+def _float_dtype(x: Array) -> jnp.dtype:
+    """The dtype a fit runs in: x's float type, at least float32."""
+    if jnp.issubdtype(x.dtype, jnp.floating) and jnp.finfo(x.dtype).bits >= 32:
+        return x.dtype
+    return jnp.result_type(float)
+
+
+def _as_design(x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+    """Check shapes (at trace time) and return x as (n, d) and y as floats."""
+    x = jnp.asarray(x)
+    y = jnp.asarray(y)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"x: expected shape (n,) or (n, d), got {tuple(x.shape)}")
+    if y.ndim != 1:
+        raise ValueError(f"y: expected shape (n,), got {tuple(y.shape)}")
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"x and y: expected the same number of rows, got {x.shape[0]} and "
+            f"{y.shape[0]}"
+        )
+    dtype = _float_dtype(x)
+    return x.astype(dtype), y.astype(dtype)
+
+
+def _standardize(x: Array) -> tuple[Array, Array]:
+    """Column means and scales used to standardize x (scale 1 for constants)."""
+    mean = jnp.mean(x, axis=0)
+    scale = jnp.std(x, axis=0)
+    return mean, jnp.where(scale > 0, scale, jnp.ones_like(scale))
+
+
+def _default_gtol(dtype: jnp.dtype) -> float:
+    # Relative to the total weight (the number of rows): near the rounding
+    # floor of a float32 gradient, and far below it in float64, where
+    # Newton's quadratic convergence gets there in one more step anyway.
+    return 1e-6 if jnp.finfo(dtype).bits <= 32 else 1e-11
+
+
+def _fit(
+    x: Array,
+    y: Array,
+    counts: Array | None,
+    mean: Array,
+    scale: Array,
+    l2: Array,
+    solver: Solver,
+    tol: float | None,
+    max_iter: int,
+) -> LogisticFit:
+    """The traceable fit: x (n, d) and y (n,) of one float dtype."""
+    dtype = x.dtype
+    n, d = x.shape
+    z = (x - mean) / scale
+    c = jnp.ones((n,), dtype) if counts is None else counts.astype(dtype)
+    # The ridge penalty 0.5 * l2 * |w|^2 on the user's scale, where w = w' / s.
+    ridge = l2 / scale**2
+
+    design = jnp.concatenate([z, jnp.ones((n, 1), dtype)], axis=1)
+    ridge_full = jnp.concatenate([ridge, jnp.zeros((1,), dtype)])
+
+    def nll(theta: Array) -> Array:
+        eta = design @ theta
+        # softplus(eta) - y * eta = -log p(y | eta), exact for all eta.
+        return jnp.sum(c * (jax.nn.softplus(eta) - y * eta))
+
+    def objective(theta: Array) -> Array:
+        return nll(theta) + 0.5 * jnp.sum(ridge_full * theta**2)
+
+    def derivatives(theta: Array) -> tuple[Array, Array]:
+        # The gradient and Hessian of `objective` in one pass over the rows
+        # (the Newton solver's hot loop); the standard errors below use
+        # jax.hessian of `objective` itself.
+        p = jax.nn.sigmoid(design @ theta)
+        grad = design.T @ (c * (p - y)) + ridge_full * theta
+        hess = (design * (c * p * (1.0 - p))[:, None]).T @ design
+        return grad, hess + jnp.diag(ridge_full)
+
+    total = jnp.sum(c)
+    gtol = (_default_gtol(dtype) if tol is None else tol) * total
+    res = minimize(
+        objective,
+        jnp.zeros((d + 1,), dtype),
+        solver=solver,
+        gtol=gtol,
+        max_iter=max_iter,
+        derivatives=derivatives,
+    )
+    theta = res.params
+    eta = design @ theta
+    # Separated data (no MLE): the iterate classifies every row correctly up
+    # to rows on the boundary (tiny |eta| relative to the largest), and the
+    # log-odds are saturated. An MLE always misclassifies some row by a margin.
+    sign = 2.0 * y - 1.0
+    margin = jnp.where(c > 0, sign * eta, jnp.inf)
+    biggest = jnp.max(jnp.where(c > 0, jnp.abs(eta), 0.0))
+    separated = (
+        (l2 == 0)
+        & (jnp.min(margin) >= -1e-3 * biggest)
+        & ((biggest > 8.0) | ~res.converged)
+    )
+
+    # Observed information on the standardized scale, mapped to the user's
+    # scale by the (linear) change of variables theta_user = J theta.
+    cov_std = jnp.linalg.inv(jax.hessian(objective)(theta))
+    jac = jnp.zeros((d + 1, d + 1), dtype)
+    jac = jac.at[jnp.arange(d), jnp.arange(d)].set(1.0 / scale)
+    jac = jac.at[d, :d].set(-mean / scale)
+    jac = jac.at[d, d].set(1.0)
+    cov = jac @ cov_std @ jac.T
+    params = jac @ theta
+    stderr = jnp.sqrt(jnp.diagonal(cov))
+    return LogisticFit(
+        weight=params[:d],
+        bias=params[d],
+        weight_stderr=stderr[:d],
+        bias_stderr=stderr[d],
+        covariance=cov,
+        log_likelihood=-nll(theta),
+        iterations=res.iterations,
+        converged=res.converged,
+        separated=separated,
+    )
+
+
+def _check_options(solver: str, max_iter: int | None) -> int:
+    if solver not in SOLVERS:
+        raise ValueError(f"solver: expected one of {SOLVERS}, got {solver!r}")
+    max_iter = _MAX_ITER[solver] if max_iter is None else max_iter
+    if not (isinstance(max_iter, int) and max_iter >= 1):
+        raise ValueError(f"max_iter: expected a positive integer, got {max_iter!r}")
+    return max_iter
+
+
+def logistic_mle(
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    l2: ArrayLike = 0.0,
+    weights: ArrayLike | None = None,
+    solver: Solver = "newton",
+    tol: float | None = None,
+    max_iter: int | None = None,
+) -> LogisticFit:
+    r"""The traceable core of :func:`fit_logistic`: no value checks, no raising.
+
+    Minimizes the (weighted) negative log-likelihood plus a ridge penalty,
+
+    .. math::
+        \sum_i c_i \left[\log(1 + e^{\eta_i}) - y_i \eta_i\right]
+        + \tfrac{\lambda}{2} \lVert w \rVert^2, \qquad \eta_i = x_i \cdot w + b,
+
+    over standardized columns, and reports the status in the result's
+    ``converged`` and ``separated`` fields. Safe under ``jit`` and ``vmap``
+    (for example over bootstrap weights) and on row-sharded inputs, which it
+    reduces data-parallel.
+
+    Args:
+        x: features, shape ``(n,)`` or ``(n, d)``.
+        y: labels in {0, 1}, shape ``(n,)``.
+        l2: the ridge penalty :math:`\lambda \ge 0` on the weights (not the
+            bias), on the user's scale.
+        weights: optional frequency weights :math:`c_i \ge 0`, shape ``(n,)``.
+        solver: ``"newton"`` (default: Newton steps with a backtracking line
+            search) or ``"lbfgs"`` (:func:`optax.lbfgs`, for many features).
+        tol: stopping rule, ``max |gradient| <= tol * sum(c)`` on the
+            standardized scale; default ``1e-6`` in float32, ``1e-11`` in
+            float64.
+        max_iter: iteration cap (default 100 for Newton, 1000 for L-BFGS).
+
+    Returns:
+        A :class:`LogisticFit`; check its ``converged`` and ``separated``.
+
+    Examples:
+        >>> x = jnp.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+        >>> y = jnp.array([0.0, 0.0, 1.0, 0.0, 1.0, 1.0])
+        >>> fit = jax.jit(jaxnn.logistic_mle)(x, y)
+        >>> bool(fit.converged), bool(fit.separated)
+        (True, False)
+    """
+    max_iter = _check_options(solver, max_iter)
+    x, y = _as_design(x, y)
+    counts = None
+    if weights is not None:
+        counts = jnp.asarray(weights)
+        if counts.shape != y.shape:
+            raise ValueError(
+                f"weights: expected shape {tuple(y.shape)}, got {tuple(counts.shape)}"
+            )
+    mean, scale = _standardize(x)
+    l2 = jnp.asarray(l2, dtype=x.dtype)
+    return _fit(x, y, counts, mean, scale, l2, solver, tol, max_iter)
+
+
+def _host_shapes(x: ArrayLike, y: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
+    """Check shapes and kinds without moving data; arrays stay where they are."""
+    if not isinstance(x, jax.Array):
+        x = np.asarray(x)
+    if not isinstance(y, jax.Array):
+        y = np.asarray(y)
+    for name, a in (("x", x), ("y", y)):
+        kind = np.dtype(a.dtype).kind
+        if kind not in "biuf":
+            raise ValueError(
+                f"{name}: expected numbers, got an array of dtype {a.dtype}"
+            )
+    if x.ndim not in (1, 2):
+        raise ValueError(f"x: expected shape (n,) or (n, d), got {tuple(x.shape)}")
+    if y.ndim != 1:
+        raise ValueError(f"y: expected shape (n,), got {tuple(y.shape)}")
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"x and y: expected the same number of rows, got {x.shape[0]} and "
+            f"{y.shape[0]}"
+        )
+    if y.shape[0] == 0:
+        raise ValueError("x and y: expected at least one row, got empty input")
+    if x.ndim == 2 and x.shape[1] == 0:
+        raise ValueError("x: expected at least one column, got shape (n, 0)")
+    return x, y
+
+
+def _value_checks(x: Array, y: Array) -> Array:
+    """First offending rows/column as int32s (-1: none), reduced on the device."""
+    bad_x = ~jnp.all(jnp.isfinite(x), axis=1)
+    bad_y = ~((y == 0) | (y == 1))
+    const_col = jnp.min(x, axis=0) == jnp.max(x, axis=0)
+
+    def first(mask: Array) -> Array:
+        # A min over row numbers, not argmax: on row-sharded data it combines
+        # across devices as one all-reduce instead of gathering partial results.
+        rows = jnp.arange(mask.shape[0], dtype=jnp.int32)
+        found = jnp.min(jnp.where(mask, rows, mask.shape[0]))
+        return jnp.where(found < mask.shape[0], found, -1)
+
+    constant_y = jnp.all(y == y[0]).astype(jnp.int32)
+    return jnp.stack([first(bad_x), first(bad_y), first(const_col), constant_y])
+
+
+def _checked_fit(
+    x: Array,
+    y: Array,
+    l2: Array,
+    solver: Solver,
+    tol: float | None,
+    max_iter: int,
+) -> tuple[LogisticFit, Array]:
+    """Value checks and the fit in one compiled call, with one status vector."""
+    x, y = _as_design(x, y)
+    checks = _value_checks(x, y)
+    mean, scale = _standardize(x)
+    fit = _fit(x, y, None, mean, scale, l2.astype(x.dtype), solver, tol, max_iter)
+    flags = jnp.stack([fit.separated, fit.converged]).astype(jnp.int32)
+    return fit, jnp.concatenate([checks, flags])
+
+
+_checked_fit_jit = jax.jit(_checked_fit, static_argnames=("solver", "tol", "max_iter"))
+
+
+def _raise_for(checks: np.ndarray, x: ArrayLike, y: ArrayLike, l2: float) -> None:
+    """Raise a ValueError naming the first problem the checks found."""
+    bad_x, bad_y, const_col, constant_y = (int(v) for v in checks[:4])
+    if bad_x >= 0:
+        row = np.asarray(x[bad_x]).tolist()
+        raise ValueError(f"x: expected finite numbers, got {row} at row {bad_x}")
+    if bad_y >= 0:
+        value = np.asarray(y[bad_y]).item()
+        raise ValueError(f"y: expected labels 0 or 1, got {value} at row {bad_y}")
+    if constant_y:
+        value = np.asarray(y[0]).item()
+        raise ValueError(
+            f"y: every label is {value}; a logistic fit needs both 0s and 1s"
+        )
+    if const_col >= 0 and l2 == 0:
+        raise ValueError(
+            f"x: column {const_col} is constant, so its weight is not identified "
+            "(it duplicates the bias); drop it or pass l2 > 0"
+        )
+
+
+def _check_l2(l2: float) -> float:
+    try:
+        value = float(l2)
+    except (TypeError, ValueError):
+        raise ValueError(f"l2: expected a number >= 0, got {l2!r}") from None
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"l2: expected a finite number >= 0, got {l2!r}")
+    return value
+
+
+def fit_logistic(
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    l2: float = 0.0,
+    solver: Solver = "newton",
+    tol: float | None = None,
+    max_iter: int | None = None,
+) -> LogisticFit:
+    r"""Fit the logistic model :math:`\sigma(x \cdot w + b)` by maximum likelihood.
+
+    Estimates :math:`p(y = 1 \mid x) = \sigma(x \cdot w + b)`. Checks the
+    values and fits in one compiled call (row-sharded inputs stay sharded: the
+    checks are reductions on the devices), then raises if a check failed.
+    Columns are standardized internally, so badly scaled features converge;
+    the result is on the user's scale. Runs in x's float dtype (float64 under
+    ``jax_enable_x64``), at least float32.
+
+    Args:
+        x: features, shape ``(n,)`` or ``(n, d)``; numbers, finite.
+        y: labels 0 or 1 (float, int or bool), shape ``(n,)``, both present.
+        l2: ridge penalty :math:`\tfrac{\lambda}{2}\lVert w\rVert^2` on the
+            weights; makes separated data fittable.
+        solver: ``"newton"`` or ``"lbfgs"`` (see :func:`logistic_mle`).
+        tol: gradient tolerance (see :func:`logistic_mle`).
+        max_iter: iteration cap (see :func:`logistic_mle`).
+
+    Returns:
+        A :class:`LogisticFit`.
+
+    Raises:
+        SeparationError: the data are perfectly separated (and ``l2 == 0``).
+        ValueError: mismatched or empty input, NaN or inf, labels other than 0
+            and 1, constant labels, a constant column (with ``l2 == 0``).
+
+    Examples:
+        >>> size, spread = jaxnn.datasets.tumor()
+        >>> fit = jaxnn.fit_logistic(size, spread)
+        >>> fit.weight.round(3), fit.bias.round(3)
+        (Array([0.424], dtype=float32), Array(-1.43, dtype=float32))
+        >>> fit.weight_stderr.round(4)
+        Array([0.0653], dtype=float32)
+    """
+    max_iter = _check_options(solver, max_iter)
+    l2 = _check_l2(l2)
+    x, y = _host_shapes(x, y)
+    fit, status = _checked_fit_jit(x, y, np.float64(l2), solver, tol, max_iter)
+    status = np.asarray(status)  # the one device-to-host transfer: 6 ints
+    _raise_for(status, x, y, l2)
+    separated, converged = bool(status[4]), bool(status[5])
+    if separated:
+        raise SeparationError(
+            "x and y: the data are perfectly separated (a hyperplane splits the "
+            "0s from the 1s), so the maximum-likelihood estimate does not exist "
+            "(the weights grow without bound); pass l2 > 0 for a penalized fit"
+        )
+    if not converged:
+        warnings.warn(
+            f"fit_logistic: did not converge in {int(fit.iterations)} iterations; "
+            "increase max_iter or tol, or pass l2 > 0",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return fit
+
+
+def _resample_counts(key: Array, n: int, dtype: jnp.dtype) -> Array:
+    """How often each of n rows is drawn in n draws with replacement."""
+    if n <= 2**15:
+        # floor(bits * n / 2**32) in 32-bit arithmetic, split into 16-bit
+        # halves: half the random bits of jax.random.randint, the same law up
+        # to a bias of n / 2**32.
+        bits = jax.random.bits(key, (n,), jnp.uint32)
+        hi, lo = bits >> 16, bits & 0xFFFF
+        rows = (hi * n + ((lo * n) >> 16)) >> 16
+    else:
+        rows = jax.random.randint(key, (n,), 0, n)
+    return jnp.zeros((n,), jnp.int32).at[rows].add(1).astype(dtype)
+
+
+def _bootstrap(
+    keys: Array,
+    x: Array,
+    y: Array,
+    l2: Array,
+    solver: Solver,
+    tol: float | None,
+    max_iter: int,
+    sharding: NamedSharding,
+) -> tuple[LogisticBootstrap, Array]:
+    x, y = _as_design(x, y)
+    checks = _value_checks(x, y)
+    n = y.shape[0]
+    keys = jax.lax.with_sharding_constraint(keys, sharding)
+    mean, scale = _standardize(x)
+
+    def one(key: Array) -> LogisticBootstrap:
+        counts = _resample_counts(key, n, x.dtype)
+        f = _fit(x, y, counts, mean, scale, l2.astype(x.dtype), solver, tol, max_iter)
+        return LogisticBootstrap(
+            f.weight, f.bias, f.log_likelihood, f.iterations, f.converged, f.separated
+        )
+
+    out = jax.vmap(one)(keys)
+    out = jax.tree.map(lambda a: jax.lax.with_sharding_constraint(a, sharding), out)
+    return out, checks
+
+
+_bootstrap_jit = jax.jit(
+    _bootstrap, static_argnames=("solver", "tol", "max_iter", "sharding")
+)
+
+
+def bootstrap_logistic(
+    key: Array,
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    n_resamples: int = 1000,
+    l2: float = 0.0,
+    solver: Solver = "newton",
+    tol: float | None = None,
+    max_iter: int | None = None,
+    mesh: Mesh | None = None,
+) -> LogisticBootstrap:
+    """Nonparametric bootstrap of :func:`fit_logistic`: many fits at once.
+
+    Each resample draws n rows with replacement, expressed as frequency
+    weights, so x and y are never copied per resample; all fits run as one
+    ``vmap`` of the core of :func:`logistic_mle`, sharded along the resample
+    axis over the mesh (by default every local device).
+
+    Args:
+        key: a PRNG key.
+        x: features, shape ``(n,)`` or ``(n, d)`` (checked as in
+            :func:`fit_logistic`).
+        y: labels 0 or 1, shape ``(n,)``.
+        n_resamples: the number of bootstrap resamples.
+        l2: ridge penalty, as in :func:`fit_logistic`.
+        solver: as in :func:`fit_logistic`.
+        tol: as in :func:`fit_logistic`.
+        max_iter: as in :func:`fit_logistic`.
+        mesh: a one-axis mesh to spread resamples over; default
+            ``jaxnn.data_mesh(jax.local_devices())``.
+
+    Returns:
+        A :class:`LogisticBootstrap`, every field sharded along axis 0 over
+        ``mesh``.
+
+    Raises:
+        ValueError: as :func:`fit_logistic` (separated resamples do not
+            raise: they are flagged in ``separated`` and left out of the
+            intervals).
+
+    Examples:
+        >>> size, spread = jaxnn.datasets.tumor()
+        >>> boot = jaxnn.bootstrap_logistic(
+        ...     jax.random.key(0), size, spread, n_resamples=200
+        ... )
+        >>> boot.weight.shape, boot.weight_ci().shape
+        ((200, 1), (1, 2))
+    """
+    max_iter = _check_options(solver, max_iter)
+    l2 = _check_l2(l2)
+    if not (isinstance(n_resamples, int) and n_resamples >= 1):
+        raise ValueError(
+            f"n_resamples: expected a positive integer, got {n_resamples!r}"
+        )
+    x, y = _host_shapes(x, y)
+    mesh = data_mesh(jax.local_devices()) if mesh is None else mesh
+    if n_resamples % mesh.size:
+        raise ValueError(
+            f"n_resamples: expected a multiple of the mesh's {mesh.size} devices "
+            f"(so the resamples shard evenly), got {n_resamples}"
+        )
+    sharding = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
+    keys = jax.random.split(key, n_resamples)
+    out, checks = _bootstrap_jit(
+        keys, x, y, np.float64(l2), solver, tol, max_iter, sharding
+    )
+    _raise_for(np.asarray(checks), x, y, l2)
+    return out
