@@ -242,6 +242,46 @@ def lecun_uniform(
     )
 
 
+_SCALING: dict[Callable[..., Any], tuple[float, str, str]] = {
+    he_normal: (2.0, "fan_in", "normal"),
+    he_uniform: (2.0, "fan_in", "uniform"),
+    glorot_normal: (1.0, "fan_avg", "normal"),
+    glorot_uniform: (1.0, "fan_avg", "uniform"),
+    lecun_normal: (1.0, "fan_in", "normal"),
+    lecun_uniform: (1.0, "fan_in", "uniform"),
+}
+
+
+def _draw_many(
+    key: ArrayLike, shapes: list[tuple[int, int]], init: Any, dtype: Any
+) -> list[Array] | None:
+    """All weights of a network from one random draw, if ``init`` is jaxnn's.
+
+    One draw of the total size compiles once, where one draw per layer would
+    compile the random number generator once per layer. Returns None for
+    initialisers from elsewhere, which are then called layer by layer.
+    """
+    if init not in _SCALING:
+        return None
+    scale, mode, distribution = _SCALING[init]
+    dt = _check_dtype(dtype)
+    draw_dtype = jnp.promote_types(dt, jnp.float32)
+    total = sum(n_in * n_out for n_in, n_out in shapes)
+    if distribution == "normal":
+        flat = jax.random.normal(key, (total,), draw_dtype)
+    else:
+        flat = jax.random.uniform(key, (total,), draw_dtype, -1.0, 1.0)
+    weights, start = [], 0
+    for n_in, n_out in shapes:
+        n = n_in if mode == "fan_in" else (n_in + n_out) / 2
+        std = math.sqrt(scale / n)
+        factor = std if distribution == "normal" else math.sqrt(3.0) * std
+        w = flat[start : start + n_in * n_out].reshape(n_in, n_out) * factor
+        weights.append(w.astype(dt))
+        start += n_in * n_out
+    return weights
+
+
 # Activations are matched by name, not identity, so that rewrapped versions
 # (jit, custom_jvp, functools.partial) and activations added later to jaxnn or
 # taken from jax.nn all map the same way.

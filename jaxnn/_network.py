@@ -10,6 +10,7 @@ output function :math:`\sigma` is
 """
 
 import functools
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -19,7 +20,7 @@ from jax import Array
 from jax.typing import ArrayLike, DTypeLike
 
 from jaxnn._activations import identity, relu
-from jaxnn._initializers import Initializer, default_initializer
+from jaxnn._initializers import Initializer, _draw_many, default_initializer
 
 __all__ = ["Dense", "collapse", "init_mlp", "mlp"]
 
@@ -239,10 +240,21 @@ def init_mlp(
     init = default_initializer(activation) if initializer is None else initializer
     if not callable(init):
         raise TypeError(f"initializer: expected a callable, got {init!r}")
-    keys = jax.random.split(key, len(sizes) - 1)
+    return _init_mlp(key, sizes, init, dt)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3))
+def _init_mlp(
+    key: ArrayLike, sizes: tuple[int, ...], init: Initializer, dtype: Any
+) -> tuple[Dense, ...]:
+    shapes = list(itertools.pairwise(sizes))
+    weights = _draw_many(key, shapes, init, dtype)
+    if weights is None:
+        keys = jax.random.split(key, len(shapes))
+        weights = [init(k, shape, dtype) for k, shape in zip(keys, shapes, strict=True)]
     return tuple(
-        Dense(init(k, (n_in, n_out), dt).astype(dt), jnp.zeros((n_out,), dt))
-        for k, n_in, n_out in zip(keys, sizes[:-1], sizes[1:], strict=True)
+        Dense(jnp.asarray(w).astype(dtype), jnp.zeros((n_out,), dtype))
+        for w, (_, n_out) in zip(weights, shapes, strict=True)
     )
 
 
@@ -278,10 +290,15 @@ def collapse(params: Sequence[Dense], *, slope: ArrayLike = 1.0) -> Dense:
     """
     layers = _as_layers(params)
     _check_network(layers, (jnp.shape(layers[0].weight)[0],))
-    hi = jax.lax.Precision.HIGHEST
     c = jnp.asarray(slope)
     if c.ndim != 0:
         raise ValueError(f"slope: expected a scalar, got shape {c.shape}")
+    return _collapse(layers, c)
+
+
+@jax.jit
+def _collapse(layers: tuple[Dense, ...], c: Array) -> Dense:
+    hi = jax.lax.Precision.HIGHEST
     weight, bias = jnp.asarray(layers[0].weight), jnp.asarray(layers[0].bias)
     for layer in layers[1:]:
         weight = jnp.matmul(c * weight, layer.weight, precision=hi)
