@@ -247,9 +247,10 @@ def _sigmoid_val(x: Array) -> Array:
 
 def _sigmoid_der(x: Array) -> Array:
     # s(1 - s) = e / (1 + e)^2: no cancellation (JAX's s * (1 - s) is exactly 0
-    # for x > 17 in float32), and e is normal wherever the result is.
+    # for x > 17 in float32), and e is normal wherever the result is. The
+    # square is expanded as 1 + e (2 + e) so that it is rounded once.
     e = jnp.exp(_neg_abs(x))
-    return e / ((1.0 + e) * (1.0 + e))
+    return e / (1.0 + e * (2.0 + e))
 
 
 def _sigmoid_neg(x: Array) -> Array:
@@ -295,7 +296,7 @@ def _tanh_der(x: Array) -> Array:
     # normal up to |x| = 44.4, hence the shifted exponential.
     big, k = _exp_tail(2.0 * _neg_abs(x), 4.0)
     e = big * k * 0.25
-    return big / ((1.0 + e) * (1.0 + e)) * k
+    return big / (1.0 + e * (2.0 + e)) * k
 
 
 _tanh = _elementwise(_tanh_val, _tanh_der)
@@ -379,7 +380,7 @@ def _silu_der(x: Array) -> Array:
     e = big * k
     pos = x >= 0
     num = jnp.where(pos, 1.0 + e * (1.0 + x), big * ((1.0 + x) + e))
-    y = num / ((1.0 + e) * (1.0 + e)) * jnp.where(pos, 1.0, k)
+    y = num / (1.0 + e * (2.0 + e)) * jnp.where(pos, 1.0, k)
     return _clamp_inf(x, y, 0.0, 1.0)
 
 
@@ -395,9 +396,11 @@ def _mish_val(x: Array) -> Array:
     e = big * k
     pos = x >= 0
     two_e = 2.0 * e
-    t_pos = (1.0 + two_e) / (1.0 + two_e + two_e * e)
-    d_neg = e * (e + 2.0) + 2.0
-    y = jnp.where(pos, x * t_pos, x * (big * (e + 2.0)) / d_neg * k)
+    t_pos = (1.0 + two_e) / (1.0 + two_e * (1.0 + e))
+    # For x < 0, t = e q with q = (e + 2) / (e^2 + 2e + 2)
+    # = 1 - e (1 + e) / (2 + e (2 + e)): a correction below 0.4 on 1.
+    q = 1.0 - e * (1.0 + e) / (2.0 + e * (2.0 + e))
+    y = jnp.where(pos, x * t_pos, (x * big) * q * k)
     return _clamp_inf(x, y, 0.0, jnp.inf)
 
 
@@ -411,12 +414,16 @@ def _mish_der(x: Array) -> Array:
     big, k = _exp_tail(_neg_abs(x))
     e = big * k
     pos = x >= 0
+    # Squares of denominators are expanded in powers of e to round once:
+    # (1 + 2e + 2e^2)^2 = 1 + e (4 + e (8 + e (8 + 4e))) and
+    # (e^2 + 2e + 2)^2 = 4 + e (8 + e (8 + e (4 + e))).
     two_e = 2.0 * e
-    d_pos = 1.0 + two_e + two_e * e
-    y_pos = (1.0 + two_e) / d_pos + 4.0 * x * (e * e) * (1.0 + e) / (d_pos * d_pos)
-    d_neg = e * (e + 2.0) + 2.0
+    d_pos = 1.0 + two_e * (1.0 + e)
+    d_pos2 = 1.0 + e * (4.0 + e * (8.0 + e * (8.0 + 4.0 * e)))
+    y_pos = (1.0 + two_e) / d_pos + 4.0 * x * (e * e) * (1.0 + e) / d_pos2
+    d_neg2 = 4.0 + e * (8.0 + e * (8.0 + e * (4.0 + e)))
     num = 4.0 * (1.0 + x) + e * ((6.0 + 4.0 * x) + e * (4.0 + e))
-    y_neg = big * num / (d_neg * d_neg) * k
+    y_neg = big * num / d_neg2 * k
     return _clamp_inf(x, jnp.where(pos, y_pos, y_neg), 0.0, 1.0)
 
 
@@ -470,51 +477,71 @@ def _select_piece(y: Array, values: tuple[float, ...]) -> Array:
     return out
 
 
-def _gauss_tail(x: Array) -> tuple[Array, Array, Array]:
-    """``(G, K, m)`` with ``exp(-x^2 / 2) = G * K`` and ``m = m(|x|)``, float32.
+def _gauss_tail(x: Array, scale: float) -> tuple[Array, Array]:
+    """``(G, M)`` with ``G * M = exp(-x^2 / 2) * scale * m(|x|)``, in float32.
 
     x = xh + xl with xh on a 1/256 grid (12 significant bits for |x| < 16), so
     xh^2 / 2 and xh * xl are exact and exp(-xh^2 / 2) sees an exact argument;
     the small rest b = -(xh xl + xl^2 / 2), |b| < 0.03, goes through a short
-    series. As in ``_exp_tail``, the exponent is shifted by 16 (exactly) where
-    exp(-x^2 / 2) alone would be subnormal: x Phi(x) is normal down to
-    x = -13.2 while exp(-x^2 / 2) is not beyond |x| = 13.2.
+    series, added as G + G (exp(b) - 1) to round once. For |x| >= 8 the
+    exponent is shifted up by 16 (exactly) and the polynomial's coefficients
+    down by exp(-16): x Phi(x) is normal down to x = -13.2 while
+    exp(-x^2 / 2) alone is subnormal beyond |x| = 13.2, and folding the shift
+    into the coefficients costs no extra rounding.
     """
     xc = jnp.clip(x, -_GELU_YMAX, _GELU_YMAX)
     xh = jnp.round(xc * 256.0) / 256.0
     xl = xc - xh
     b = -(xh * xl + 0.5 * (xl * xl))
-    eb = 1.0 + b * (1.0 + b * (0.5 + b * (1.0 / 6.0 + b * (1.0 / 24.0))))
-    big, k = _exp_tail(-0.5 * (xh * xh))
+    ebm1 = b * (1.0 + b * (0.5 + b * (1.0 / 6.0 + b * (1.0 / 24.0))))
     y = jnp.minimum(jnp.abs(xc), 14.0)
+    z = -0.5 * (xh * xh)
+    big = jnp.exp(jnp.where(y >= 8.0, z + _SHIFT, z))
+    shrink = (1.0, 1.0, 1.0, math.exp(-_SHIFT))  # per piece
     centre = _select_piece(y, tuple(c for c, _ in _GELU_PIECES))
     v = y - centre
     n = len(_GELU_PIECES[0][1])
-    m = _select_piece(y, tuple(p[n - 1] for _, p in _GELU_PIECES))
+
+    def coef(i: int) -> Array:
+        return _select_piece(
+            y,
+            tuple(
+                p[i] * scale * f for (_, p), f in zip(_GELU_PIECES, shrink, strict=True)
+            ),
+        )
+
+    m = coef(n - 1)
     for i in range(n - 2, -1, -1):
-        m = m * v + _select_piece(y, tuple(p[i] for _, p in _GELU_PIECES))
-    return big * eb, k, m
+        m = m * v + coef(i)
+    return big + big * ebm1, m
 
 
 def _gelu_val(x: Array) -> Array:
     if x.dtype == jnp.float64:
         return x * (0.5 * jax.lax.erfc(-x * math.sqrt(0.5)))
-    big, k, m = _gauss_tail(x)
-    # x Phi(x) = x G m K for x < 0, and x (1 - Phi(-x)) for x >= 0.
-    y = jnp.where(x < 0, x * (big * m) * k, x - x * (big * k * m))
+    g, m = _gauss_tail(x, 1.0)
+    # x Phi(x) = x G m for x < 0, and x (1 - Phi(-x)) for x >= 0.
+    # (x m) G: G m alone is Phi(x), subnormal below x = -13.0.
+    xgm = (x * m) * g
+    y = jnp.where(x < 0, xgm, x - xgm)
     far = jnp.abs(x) > _GELU_YMAX
     return jnp.where(far, jnp.where(x > 0, x, 0.0), y)
 
 
 def _gelu_der(x: Array) -> Array:
-    # Phi(x) + x phi(x) = G (m + x / sqrt(2 pi)) K for x < 0 and
-    # 1 + G K (x / sqrt(2 pi) - m) for x >= 0; its root is at x = -0.7518.
+    # Phi(x) + x phi(x) = c G (mt + x) with c = 1/sqrt(2 pi), mt = m / c, for
+    # x < 0 (1 - c G (mt - x) for x >= 0): x is exact, so next to the root at
+    # x = -0.7518, where mt + x cancels, only mt's small error is amplified.
+    # In the shifted range (|x| >= 8) x is scaled by exp(-16) with c folded in.
     if x.dtype == jnp.float64:
         phi = jnp.exp(-0.5 * x * x) * _INV_SQRT_2PI
         return 0.5 * jax.lax.erfc(-x * math.sqrt(0.5)) + x * phi
-    big, k, m = _gauss_tail(x)
-    xc = x * _INV_SQRT_2PI
-    y = jnp.where(x < 0, big * (m + xc) * k, 1.0 + big * k * (xc - m))
+    g, mt = _gauss_tail(x, 1.0 / _INV_SQRT_2PI)
+    far_tail = jnp.abs(x) >= 8.0
+    xs = x * jnp.where(far_tail, _INV_SQRT_2PI * math.exp(-_SHIFT), 1.0)
+    c = jnp.where(far_tail, 1.0, _INV_SQRT_2PI)
+    mc = mt * jnp.where(far_tail, _INV_SQRT_2PI, 1.0)
+    y = jnp.where(x < 0, g * (mc + xs) * c, 1.0 - g * (mc - xs) * c)
     far = jnp.abs(x) > _GELU_YMAX
     return jnp.where(far, jnp.where(x > 0, 1.0, 0.0), y)
 
