@@ -52,6 +52,12 @@ from jaxnn._network import init_mlp as init_mlp
 from jaxnn._network import mlp as mlp
 
 # [logistic] the logistic model (jaxnn/_logistic.py)
+from jaxnn._logistic import LogisticBootstrap as LogisticBootstrap
+from jaxnn._logistic import LogisticFit as LogisticFit
+from jaxnn._logistic import SeparationError as SeparationError
+from jaxnn._logistic import bootstrap_logistic as bootstrap_logistic
+from jaxnn._logistic import fit_logistic as fit_logistic
+from jaxnn._logistic import logistic_mle as logistic_mle
 
 # [sharding] data-parallel placement (jaxnn/_sharding.py)
 from jaxnn._sharding import data_mesh as data_mesh
@@ -105,6 +111,12 @@ __all__ = [
     "register_namedtuple",
     "save",
     # [logistic]
+    "LogisticBootstrap",
+    "LogisticFit",
+    "SeparationError",
+    "bootstrap_logistic",
+    "fit_logistic",
+    "logistic_mle",
     # [sharding]
     "data_mesh",
     "replicate",

@@ -21,6 +21,7 @@ from jax.typing import ArrayLike
 from jaxnn._sharding import data_mesh
 from jaxnn._solvers import SOLVERS, Solver, minimize
 
+_Data = Array | np.ndarray  # an input as given: on device(s) or on the host
 _MAX_ITER = {"newton": 100, "lbfgs": 1000}
 
 
@@ -97,10 +98,11 @@ class LogisticFit(NamedTuple):
             Probabilities of shape ``(m,)`` (or ``()`` for a scalar input).
 
         Examples:
+            >>> import jaxnn.datasets
             >>> size, spread = jaxnn.datasets.tumor()
             >>> fit = jaxnn.fit_logistic(size, spread)
-            >>> fit.predict_proba(jnp.array([3.0, 6.0])).round(2)
-            Array([0.42, 0.57], dtype=float32)
+            >>> [round(p, 3) for p in fit.predict_proba(jnp.array([3.0, 6.0])).tolist()]
+            [0.461, 0.753]
         """
         return jax.nn.sigmoid(self.decision_function(x))
 
@@ -255,7 +257,7 @@ def _fit(
     """The traceable fit: x (n, d) and y (n,) of one float dtype."""
     dtype = x.dtype
     n, d = x.shape
-    z = (x - mean) / scale
+    z = (x - mean[None, :]) / scale[None, :]
     c = jnp.ones((n,), dtype) if counts is None else counts.astype(dtype)
     # The ridge penalty 0.5 * l2 * |w|^2 on the user's scale, where w = w' / s.
     ridge = l2 / scale**2
@@ -396,32 +398,30 @@ def logistic_mle(
     return _fit(x, y, counts, mean, scale, l2, solver, tol, max_iter)
 
 
-def _host_shapes(x: ArrayLike, y: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
+def _host_shapes(x: ArrayLike, y: ArrayLike) -> tuple[_Data, _Data]:
     """Check shapes and kinds without moving data; arrays stay where they are."""
-    if not isinstance(x, jax.Array):
-        x = np.asarray(x)
-    if not isinstance(y, jax.Array):
-        y = np.asarray(y)
-    for name, a in (("x", x), ("y", y)):
+    xd = x if isinstance(x, jax.Array) else np.asarray(x)
+    yd = y if isinstance(y, jax.Array) else np.asarray(y)
+    for name, a in (("x", xd), ("y", yd)):
         kind = np.dtype(a.dtype).kind
         if kind not in "biuf":
             raise ValueError(
                 f"{name}: expected numbers, got an array of dtype {a.dtype}"
             )
-    if x.ndim not in (1, 2):
-        raise ValueError(f"x: expected shape (n,) or (n, d), got {tuple(x.shape)}")
-    if y.ndim != 1:
-        raise ValueError(f"y: expected shape (n,), got {tuple(y.shape)}")
-    if x.shape[0] != y.shape[0]:
+    if xd.ndim not in (1, 2):
+        raise ValueError(f"x: expected shape (n,) or (n, d), got {tuple(xd.shape)}")
+    if yd.ndim != 1:
+        raise ValueError(f"y: expected shape (n,), got {tuple(yd.shape)}")
+    if xd.shape[0] != yd.shape[0]:
         raise ValueError(
-            f"x and y: expected the same number of rows, got {x.shape[0]} and "
-            f"{y.shape[0]}"
+            f"x and y: expected the same number of rows, got {xd.shape[0]} and "
+            f"{yd.shape[0]}"
         )
-    if y.shape[0] == 0:
+    if yd.shape[0] == 0:
         raise ValueError("x and y: expected at least one row, got empty input")
-    if x.ndim == 2 and x.shape[1] == 0:
+    if xd.ndim == 2 and xd.shape[1] == 0:
         raise ValueError("x: expected at least one column, got shape (n, 0)")
-    return x, y
+    return xd, yd
 
 
 def _value_checks(x: Array, y: Array) -> Array:
@@ -461,7 +461,7 @@ def _checked_fit(
 _checked_fit_jit = jax.jit(_checked_fit, static_argnames=("solver", "tol", "max_iter"))
 
 
-def _raise_for(checks: np.ndarray, x: ArrayLike, y: ArrayLike, l2: float) -> None:
+def _raise_for(checks: np.ndarray, x: _Data, y: _Data, l2: float) -> None:
     """Raise a ValueError naming the first problem the checks found."""
     bad_x, bad_y, const_col, constant_y = (int(v) for v in checks[:4])
     if bad_x >= 0:
@@ -528,6 +528,7 @@ def fit_logistic(
             and 1, constant labels, a constant column (with ``l2 == 0``).
 
     Examples:
+        >>> import jaxnn.datasets
         >>> size, spread = jaxnn.datasets.tumor()
         >>> fit = jaxnn.fit_logistic(size, spread)
         >>> fit.weight.round(3), fit.bias.round(3)
@@ -647,6 +648,7 @@ def bootstrap_logistic(
             intervals).
 
     Examples:
+        >>> import jaxnn.datasets
         >>> size, spread = jaxnn.datasets.tumor()
         >>> boot = jaxnn.bootstrap_logistic(
         ...     jax.random.key(0), size, spread, n_resamples=200

@@ -44,6 +44,7 @@ def gbsg2() -> dict[str, np.ndarray]:
         otherwise. Each call returns fresh arrays.
 
     Examples:
+        >>> import jaxnn.datasets
         >>> table = jaxnn.datasets.gbsg2()
         >>> list(table)[:4]
         ['horTh', 'age', 'menostat', 'tsize']
@@ -76,6 +77,7 @@ def tumor() -> tuple[np.ndarray, np.ndarray]:
         A pair ``(size, spread)`` of 1-D float64 NumPy arrays of length 686.
 
     Examples:
+        >>> import jaxnn.datasets
         >>> size, spread = jaxnn.datasets.tumor()
         >>> size.shape, spread.shape
         ((686,), (686,))
