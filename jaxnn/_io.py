@@ -202,7 +202,7 @@ def _encode(
         if name in _EXTENDED_DTYPES:
             array = array.view(_UINT_OF_WIDTH[array.dtype.itemsize])
         specs.append({"dtype": name, "shape": list(array.shape), "kind": kind})
-        leaves.append(np.ascontiguousarray(array))
+        leaves.append(array)
         return {"t": "array", "i": len(leaves) - 1}
     if _is_namedtuple_class(type(node)):
         name = _name_of(type(node))
@@ -474,7 +474,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     path = os.fspath(path)
     _check_magic(path)
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
             header = _read_header(path, z)
             specs = header["leaves"]
             expected = {_HEADER} | {f"leaf_{i}" for i in range(len(specs))}
