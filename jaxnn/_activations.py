@@ -891,7 +891,7 @@ def tanh(x: ArrayLike) -> Array:
 
     Examples:
         >>> jaxnn.tanh(jnp.array([-1.0, 0.0, 2.0]))
-        Array([-0.7615942,  0.       ,  0.9640276], dtype=float32)
+        Array([-0.761594,  0.      ,  0.964028 ], dtype=float32)
     """
     return _apply(_tanh, "tanh", x)
 
@@ -916,7 +916,7 @@ def softplus(x: ArrayLike) -> Array:
 
     Examples:
         >>> jaxnn.softplus(jnp.array([-1.0, 0.0, 100.0]))
-        Array([  0.31326166,   0.6931472 , 100.        ], dtype=float32)
+        Array([  0.313262,   0.693147, 100.      ], dtype=float32)
     """
     return _apply(_softplus, "softplus", x)
 
@@ -941,7 +941,7 @@ def log_sigmoid(x: ArrayLike) -> Array:
 
     Examples:
         >>> jaxnn.log_sigmoid(jnp.array([-100.0, 0.0, 1.0]))
-        Array([-100.        ,   -0.6931472 ,   -0.31326166], dtype=float32)
+        Array([-100.      ,   -0.693147,   -0.313262], dtype=float32)
     """
     return _apply(_log_sigmoid, "log_sigmoid", x)
 
@@ -1083,7 +1083,7 @@ def silu(x: ArrayLike) -> Array:
 
     Examples:
         >>> jaxnn.silu(jnp.array([-1.0, 0.0, 2.0]))
-        Array([-0.26894143,  0.        ,  1.7615942 ], dtype=float32)
+        Array([-0.268941,  0.      ,  1.761594 ], dtype=float32)
     """
     return _apply(_silu, "silu", x)
 
@@ -1106,7 +1106,7 @@ def swish(x: ArrayLike) -> Array:
 
     Examples:
         >>> jaxnn.swish(jnp.array([-1.0, 0.0, 2.0]))
-        Array([-0.26894143,  0.        ,  1.7615942 ], dtype=float32)
+        Array([-0.268941,  0.      ,  1.761594 ], dtype=float32)
     """
     return _apply(_silu, "swish", x)
 
@@ -1131,7 +1131,7 @@ def mish(x: ArrayLike) -> Array:
 
     Examples:
         >>> jaxnn.mish(jnp.array([-1.0, 0.0, 2.0]))
-        Array([-0.30340144,  0.        ,  1.943959  ], dtype=float32)
+        Array([-0.303401,  0.      ,  1.943959 ], dtype=float32)
     """
     return _apply(_mish, "mish", x)
 
