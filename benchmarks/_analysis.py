@@ -1,0 +1,293 @@
+"""Ratios between rows measured in different processes, and the issue's targets.
+
+Kinds of ratio (each stored with the row it describes):
+
+- ``time``: this row's median seconds / the reference's (lower is better);
+- ``speedup``: the reference's median seconds / this row's (higher is better);
+- ``fraction``: this row's throughput / the reference's (the roofline or the
+  same-run ``jnp.dot``; 1.0 is the reference).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Row = dict[str, Any]
+
+ACT_TIME_LIMIT = 1.1
+GPU_COPY_FRACTION = 0.85
+GPU_TOP_SIZE = 2**26
+BOOK_SPEEDUP = 1.3
+BOOK_MATMUL_LIMIT = 1.1
+WIDE_DOT_FRACTION = 0.9
+WIDE_PARITY = 1.05
+FIT_SPEEDUP = 2.0
+BOOTSTRAP_SPEEDUP = 20.0
+FIRST_CALL_LIMIT = 2.0
+
+
+def _median(r: Row) -> float:
+    return float(r["seconds"]["median"])
+
+
+def _add_ratio(r: Row, to: str, kind: str, value: float) -> None:
+    r.setdefault("ratios", []).append({"to": to, "kind": kind, "value": value})
+
+
+def _add_target(r: Row, text: str, value: float, met: bool) -> None:
+    r.setdefault("targets", []).append({"target": text, "value": value, "met": met})
+
+
+class _Index:
+    def __init__(self, rows: list[Row]) -> None:
+        self.rows = [r for r in rows if not r.get("skipped")]
+
+    def find(self, **want: Any) -> list[Row]:
+        return [r for r in self.rows if all(r.get(k) == v for k, v in want.items())]
+
+    def one(self, **want: Any) -> Row | None:
+        found = self.find(**want)
+        return found[0] if found else None
+
+
+def _activations(ix: _Index, platform: str) -> None:
+    for r in ix.find(suite="activations"):
+        if r["implementation"] in ("jaxnn", "jax.nn") and r.get("roofline_gbs"):
+            frac = r["throughput"]["value"] / r["roofline_gbs"]
+            _add_ratio(r, "roofline copy (-x)", "fraction", frac)
+            if platform == "gpu" and r["size"] == GPU_TOP_SIZE:
+                text = f">= {GPU_COPY_FRACTION:.0%} of copy bandwidth at 2^26"
+                _add_target(r, text, frac, frac >= GPU_COPY_FRACTION)
+        if r["implementation"] != "jaxnn":
+            continue
+        key = {"suite": "activations", "case": r["case"], "size": r["size"]}
+        peer = ix.one(**key, dtype=r["dtype"], implementation="jax.nn")
+        if peer is not None:
+            ratio = _median(r) / _median(peer)
+            _add_ratio(r, "jax.nn", "time", ratio)
+            if peer.get("peer_equivalent"):
+                text = f"time <= {ACT_TIME_LIMIT}x jax.nn"
+                _add_target(r, text, ratio, ratio <= ACT_TIME_LIMIT)
+        numpy_rows = ix.find(**key, dtype=r["dtype"], implementation="numpy")
+        if "variant" in r:
+            numpy_rows = [n for n in numpy_rows if n.get("variant") == r["variant"]]
+        elif r["case"].startswith("gelu/"):
+            numpy_rows = []  # jaxnn's gelu matched no known variant
+        if numpy_rows:
+            _add_ratio(r, "numpy", "speedup", _median(numpy_rows[0]) / _median(r))
+
+
+def _mlp(ix: _Index) -> None:
+    book = "book MNIST forward"
+    numpy = ix.one(suite="mlp", case=book, implementation="book NumPy")
+    matmuls = ix.one(suite="mlp", case=book, implementation="3 bare matmuls")
+    for r in ix.find(suite="mlp", case=book):
+        impl = r["implementation"]
+        if impl in ("book NumPy", "3 bare matmuls"):
+            continue
+        if numpy is not None:
+            speedup = _median(numpy) / _median(r)
+            _add_ratio(r, "book NumPy", "speedup", speedup)
+            if impl == "jaxnn":
+                text = f">= {BOOK_SPEEDUP}x the book's NumPy"
+                _add_target(r, text, speedup, speedup >= BOOK_SPEEDUP)
+        if matmuls is not None:
+            ratio = _median(r) / _median(matmuls)
+            _add_ratio(r, "3 bare matmuls", "time", ratio)
+            if impl == "jaxnn":
+                text = f"time <= {BOOK_MATMUL_LIMIT}x its 3 bare matmuls"
+                _add_target(r, text, ratio, ratio <= BOOK_MATMUL_LIMIT)
+        if impl == "jaxnn":
+            for peer in ix.find(suite="mlp", case=book):
+                if peer["implementation"] in (
+                    "flax-nnx",
+                    "flax-nnx (nnx.jit)",
+                    "equinox",
+                ):
+                    ratio = _median(r) / _median(peer)
+                    _add_ratio(r, peer["implementation"], "time", ratio)
+    for case in ("wide MLP forward", "wide MLP train step (Adam)"):
+        jaxnn_row = ix.one(suite="mlp", case=case, implementation="jaxnn")
+        for r in ix.find(suite="mlp", case=case):
+            frac = r["throughput"]["value"] / r["dot_gflops"]
+            _add_ratio(r, "jnp.dot", "fraction", frac)
+            if r is jaxnn_row and case == "wide MLP forward":
+                text = f">= {WIDE_DOT_FRACTION:.0%} of jnp.dot throughput"
+                _add_target(r, text, frac, frac >= WIDE_DOT_FRACTION)
+            if jaxnn_row is not None and r is not jaxnn_row:
+                ratio = _median(jaxnn_row) / _median(r)
+                _add_ratio(jaxnn_row, r["implementation"], "time", ratio)
+                if case == "wide MLP forward":
+                    text = f"parity: time <= {WIDE_PARITY}x {r['implementation']}"
+                    _add_target(jaxnn_row, text, ratio, ratio <= WIDE_PARITY)
+
+
+def _logistic(ix: _Index) -> None:
+    for case, limit in (
+        ("one fit", FIT_SPEEDUP),
+        ("bootstrap fits", BOOTSTRAP_SPEEDUP),
+    ):
+        r = ix.one(suite="logistic", case=case, implementation="jaxnn")
+        if r is None:
+            continue
+        loop = "" if case == "one fit" else " loop"
+        for peer_name in ("statsmodels", "scikit-learn"):
+            peer = ix.one(suite="logistic", case=case, implementation=peer_name + loop)
+            if peer is None:
+                continue
+            speedup = _median(peer) / _median(r)
+            _add_ratio(r, peer_name + loop, "speedup", speedup)
+            if peer_name == "statsmodels":
+                text = f">= {limit:g}x statsmodels{loop}"
+                _add_target(r, text, speedup, speedup >= limit)
+                if case == "one fit" and "weight" in r:
+                    r["statsmodels_abs_diff"] = {
+                        "weight": abs(r["weight"] - peer["weight"]),
+                        "bias": abs(r["bias"] - peer["bias"]),
+                    }
+        if case == "one fit":
+            first = float(r["first_call_seconds"])
+            text = f"first call < {FIRST_CALL_LIMIT:g} s"
+            _add_target(r, text, first, first < FIRST_CALL_LIMIT)
+
+
+def analyse(rows: list[Row], platform: str) -> list[Row]:
+    """Attach ratios and per-row target verdicts to ``rows`` (in place)."""
+    ix = _Index(rows)
+    _activations(ix, platform)
+    _mlp(ix)
+    _logistic(ix)
+    return rows
+
+
+def _summary_item(
+    suite: str,
+    text: str,
+    rows: list[Row],
+    match: Callable[[dict[str, Any]], bool],
+    worst: Callable[[list[float]], float],
+    fmt: str,
+) -> dict[str, Any]:
+    hits = [
+        (r, t)
+        for r in rows
+        for t in r.get("targets", [])
+        if match(t) and r["suite"] == suite
+    ]
+    if not hits:
+        return {"suite": suite, "target": text, "met": None, "measured": "not measured"}
+    values = [t["value"] for _, t in hits]
+    misses = [(r, t) for r, t in hits if not t["met"]]
+    detail = ", ".join(
+        f"{r['case']} {r['dtype']} n={r['size']}: {fmt.format(t['value'])}"
+        for r, t in misses[:6]
+    )
+    if len(misses) > 6:
+        detail += f", ... ({len(misses)} in all)"
+    measured = fmt.format(worst(values))
+    if len(hits) > 1:
+        measured = f"worst {measured} over {len(hits)} results; {len(misses)} missed"
+    return {
+        "suite": suite,
+        "target": text,
+        "met": not misses,
+        "measured": measured,
+        "misses": detail,
+    }
+
+
+def summary(rows: list[Row], platform: str) -> list[dict[str, Any]]:
+    """One line per target of the issue: the measured value and met / missed."""
+
+    def starts(prefix: str) -> Callable[[dict[str, Any]], bool]:
+        return lambda t: t["target"].startswith(prefix)
+
+    out = [
+        _summary_item(
+            "activations",
+            f"time <= {ACT_TIME_LIMIT}x jax.nn's equivalent, every size",
+            rows,
+            starts("time <= 1.1x jax.nn"),
+            max,
+            "{:.2f}x",
+        )
+    ]
+    if platform == "gpu":
+        out.append(
+            _summary_item(
+                "activations",
+                f">= {GPU_COPY_FRACTION:.0%} of same-run copy bandwidth at 2^26",
+                rows,
+                starts(">= 85% of copy"),
+                min,
+                "{:.0%}",
+            )
+        )
+    out += [
+        _summary_item(
+            "mlp",
+            f"book MNIST forward >= {BOOK_SPEEDUP}x the book's NumPy",
+            rows,
+            starts(">= 1.3x the book"),
+            min,
+            "{:.2f}x",
+        ),
+        _summary_item(
+            "mlp",
+            f"book MNIST forward <= {BOOK_MATMUL_LIMIT}x its 3 bare matmuls",
+            rows,
+            starts("time <= 1.1x its 3"),
+            max,
+            "{:.2f}x",
+        ),
+        _summary_item(
+            "mlp",
+            f"wide MLP forward >= {WIDE_DOT_FRACTION:.0%} of same-run jnp.dot",
+            rows,
+            starts(">= 90% of jnp.dot"),
+            min,
+            "{:.0%}",
+        ),
+        _summary_item(
+            "mlp",
+            "wide MLP forward parity (within 5%) with Flax NNX",
+            rows,
+            starts("parity: time <= 1.05x flax-nnx"),
+            max,
+            "{:.2f}x",
+        ),
+        _summary_item(
+            "mlp",
+            "wide MLP forward parity (within 5%) with Equinox",
+            rows,
+            starts("parity: time <= 1.05x equinox"),
+            max,
+            "{:.2f}x",
+        ),
+        _summary_item(
+            "logistic",
+            f"warm fit >= {FIT_SPEEDUP:g}x statsmodels",
+            rows,
+            starts(">= 2x statsmodels"),
+            min,
+            "{:.1f}x",
+        ),
+        _summary_item(
+            "logistic",
+            f"1000 bootstrap fits >= {BOOTSTRAP_SPEEDUP:g}x a statsmodels loop",
+            rows,
+            starts(">= 20x statsmodels loop"),
+            min,
+            "{:.1f}x",
+        ),
+        _summary_item(
+            "logistic",
+            f"first fit call < {FIRST_CALL_LIMIT:g} s",
+            rows,
+            starts("first call <"),
+            max,
+            "{:.2f} s",
+        ),
+    ]
+    return out

@@ -1,0 +1,230 @@
+"""Smoke tests of the benchmark harness (``benchmarks/``): no timed assertions.
+
+They check the timing helper's protocol, the peers' NumPy formulas against
+``jax.nn`` (an independent implementation), the book's NumPy forward against
+the book's printed accuracy, the ratio and target logic on hand-made rows,
+the JSON schema of a whole run with fake workers, and one real worker
+process end to end.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from benchmarks import __main__ as bench_main
+from benchmarks import _activations, _analysis, _data, _mlp, _report, _timing
+from benchmarks._common import Case, Settings, row
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_measure_calls_block_after_every_call_and_reports_spread():
+    calls, blocked = [], []
+
+    def fn(a, b):
+        calls.append((a, b))
+        return a + b
+
+    t = _timing.measure(
+        fn, 1, 2, block=blocked.append, reps=4, min_rep_seconds=0.0, max_number=1
+    )
+    # one untimed first call, one calibration rep, then reps - 1 more
+    assert len(calls) == 1 + 1 + 3
+    assert blocked == [3] * len(calls)
+    assert t["reps"] == 4 and t["number"] == 1
+    assert 0 <= t["min"] <= t["median"] <= t["max"]
+    assert t["first_call"] >= 0
+
+
+def test_measure_batches_fast_calls_up_to_min_rep_seconds():
+    t = _timing.measure(lambda: None, reps=2, min_rep_seconds=1e-3)
+    assert t["number"] > 1
+    assert t["median"] * t["number"] >= 1e-3 * 0.5  # a rep is about that long
+
+
+def test_side_by_side_interleaves_repetitions():
+    order = []
+    fns = [(lambda k=k: order.append(k), ()) for k in "AB"]
+    out = _timing.measure_side_by_side(fns, reps=3, min_rep_seconds=0.0, max_number=1)
+    assert len(out) == 2
+    # A: first + calibration, B: first + calibration, then A, B, A, B
+    assert "".join(order) == "AABB" + "ABAB"
+
+
+@pytest.mark.parametrize("bad", [{"reps": 0}, {"min_rep_seconds": -1.0}])
+def test_measure_rejects_bad_settings_by_name(bad):
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=name):
+        _timing.measure(lambda: None, **bad)
+
+
+def test_roofline_copy_moves_the_bytes():
+    x = jnp.arange(4096, dtype=jnp.float32)
+    y = jax.jit(_activations.roofline_copy)(x)
+    np.testing.assert_array_equal(np.asarray(y), -np.arange(4096, dtype=np.float32))
+    assert y.unsafe_buffer_pointer() != x.unsafe_buffer_pointer()
+
+
+PROBE = np.linspace(-7.5, 7.5, 2 * _activations.ROW_WIDTH, dtype=np.float32)
+JAX_NN = {
+    "step": lambda x: jnp.heaviside(x, 0.0),
+    "hard_sigmoid": jax.nn.hard_sigmoid,
+    "gelu": lambda x: jax.nn.gelu(x, approximate=False),
+}
+
+
+WITH_NUMPY = [
+    a
+    for a in _activations.ACTIVATIONS
+    if _activations.numpy_forward(a.name) is not None
+]
+
+
+@pytest.mark.parametrize("act", WITH_NUMPY, ids=lambda a: a.name)
+def test_numpy_formulas_agree_with_jax_nn(act):
+    ref = JAX_NN.get(act.name) or getattr(jax.nn, act.name)
+    x = PROBE.reshape(_activations.shape(act, PROBE.size))
+    fwd = _activations.numpy_forward(act.name)
+    np.testing.assert_allclose(fwd(x), ref(jnp.asarray(x)), rtol=2e-5, atol=2e-6)
+    fwd_grad = _activations.numpy_forward_grad(act.name)
+    if fwd_grad is None or act.name == "step":
+        return
+    ct = np.cos(x)  # a cotangent that is not all ones
+    y_ref, pullback = jax.vjp(ref, jnp.asarray(x))
+    (dx_ref,) = pullback(jnp.asarray(ct))
+    y, dx = fwd_grad(x, ct)
+    np.testing.assert_allclose(y, y_ref, rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(dx, dx_ref, rtol=1e-4, atol=1e-5)
+
+
+def test_numpy_gelu_tanh_variant_agrees_with_jax_nn():
+    x = PROBE
+    np.testing.assert_allclose(
+        _activations.numpy_forward("gelu", "tanh")(x),
+        jax.nn.gelu(x, approximate=True),
+        rtol=2e-5,
+        atol=2e-6,
+    )
+    _, dx = _activations.numpy_forward_grad("gelu", "tanh")(x, np.ones_like(x))
+    dx_ref = jax.vmap(jax.grad(lambda v: jax.nn.gelu(v, approximate=True)))(x)
+    np.testing.assert_allclose(dx, dx_ref, rtol=1e-4, atol=1e-5)
+
+
+def test_book_numpy_forward_reaches_the_books_accuracy():
+    images, labels = _data.mnist_test()
+    assert images.shape == (10_000, 784) and labels.shape == (10_000,)
+    probs = _mlp.book_predict(_data.book_weights(), images)
+    assert np.mean(np.argmax(probs, axis=1) == labels) == pytest.approx(0.9352)
+
+
+def test_wide_flops_counts_3l_minus_1_matmuls_for_training():
+    fwd, train = _mlp.wide_flops(8, 4, layers=2)
+    assert fwd == 2 * (2 * 4 * 8 * 8)
+    assert train == 5 * (2 * 4 * 8 * 8)
+
+
+def test_xla_activation_case_gives_rows_with_the_schema():
+    case = Case(
+        "activations", "relu/forward", ("jaxnn", "jax.nn"), 1024, "float32", list
+    )
+    act = next(a for a in _activations.ACTIVATIONS if a.name == "relu")
+    kw = {"block": jax.block_until_ready, "reps": 1, "min_rep_seconds": 0.0}
+    rows = _activations._xla_activation(
+        case, act, "forward", _activations._Inputs(), {}, kw
+    )
+    assert [r["implementation"] for r in rows] == ["jaxnn", "jax.nn"]
+    for r in rows:
+        assert set(r["seconds"]) == {"median", "min", "max"}
+        assert r["throughput"]["unit"] == "GB/s" and r["roofline_gbs"] > 0
+        assert (r["suite"], r["size"], r["dtype"]) == ("activations", 1024, "float32")
+    assert rows[1]["peer_equivalent"] is True
+
+
+def _timed(case, impl, median, **extra):
+    t = {"median": median, "min": median, "max": median, "first_call": 1.0}
+    t |= {"reps": 1, "number": 1}
+    return row(case, impl, t, throughput=1 / median, unit="1/s", **extra)
+
+
+def test_analysis_flags_a_slow_activation_and_a_fast_fit():
+    act = Case("activations", "tanh/forward", (), 1024, "float32", list)
+    fit = Case("logistic", "one fit", (), 686, "float32", list, "rows")
+    rows = [
+        _timed(act, "jaxnn", 2.0, roofline_gbs=1.0),
+        _timed(act, "jax.nn", 1.0, roofline_gbs=1.0, peer_equivalent=True),
+        _timed(fit, "jaxnn", 1.0, weight=0.4, bias=-1.4),
+        _timed(fit, "statsmodels", 3.0, weight=0.4, bias=-1.4),
+    ]
+    _analysis.analyse(rows, "cpu")
+    (target,) = rows[0]["targets"]
+    assert target["value"] == pytest.approx(2.0) and target["met"] is False
+    fit_targets = {t["target"]: t for t in rows[2]["targets"]}
+    assert fit_targets[">= 2x statsmodels"]["value"] == pytest.approx(3.0)
+    assert fit_targets[">= 2x statsmodels"]["met"] is True
+    assert fit_targets["first call < 2 s"]["met"] is True
+    summary = {t["target"]: t for t in _analysis.summary(rows, "cpu")}
+    assert summary["time <= 1.1x jax.nn's equivalent, every size"]["met"] is False
+    assert summary["1000 bootstrap fits >= 20x a statsmodels loop"]["met"] is None
+
+
+def test_a_whole_run_writes_the_json_schema_markdown_and_plot(tmp_path, monkeypatch):
+    case = Case("mlp", "book MNIST forward", (), 10_000, "float32", list, "images")
+
+    def fake_worker(suite, side, quick, timeout):
+        rows = []
+        if suite == "mlp":
+            impl = "book NumPy" if side == "blas" else "jaxnn"
+            rows.append(_timed(case, impl, 1.0 if side == "blas" else 0.5))
+        info = {"device": {"platform": "cpu", "kind": "cpu", "count": 1}}
+        return {"rows": rows, "info": info if side == "xla" else {}, "worker": {}}
+
+    monkeypatch.setattr(bench_main, "run_worker", fake_worker)
+    out = tmp_path / "r.json"
+    md, png = tmp_path / "r.md", tmp_path / "r.png"
+    argv = ["--quick", "--json", str(out), "--markdown", str(md), "--plot", str(png)]
+    assert bench_main.main(argv) == 0
+    results = json.loads(out.read_text())
+    assert set(results) == {"device", "versions", "run", "targets", "results"}
+    assert {"platform", "kind", "count", "cpu_model", "cores"} <= set(results["device"])
+    assert {"jax", "jaxlib", "optax", "numpy", "flax", "equinox"} <= set(
+        results["versions"]
+    )
+    assert len(results["run"]["loadavg"]["start"]) == 3
+    (jaxnn_row,) = [r for r in results["results"] if r["implementation"] == "jaxnn"]
+    assert jaxnn_row["ratios"][0] == {
+        "to": "book NumPy",
+        "kind": "speedup",
+        "value": 2.0,
+    }
+    assert "| mlp | book MNIST forward >= 1.3x the book's NumPy | 2.00x | met |" in (
+        md.read_text()
+    )
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_formats_seconds():
+    assert _report.fmt_seconds(1.5) == "1.5 s"
+    assert _report.fmt_seconds(2.5e-3) == "2.5 ms"
+    assert _report.fmt_seconds(7e-6) == "7 µs"
+
+
+def test_a_real_worker_process_writes_rows(tmp_path):
+    out = tmp_path / "rows.json"
+    cmd = [sys.executable, "-m", "benchmarks._worker", "--suite", "mlp"]
+    cmd += ["--side", "blas", "--quick", "--out", str(out)]
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, timeout=300)
+    (r,) = json.loads(out.read_text())["rows"]
+    assert r["implementation"] == "book NumPy" and r["accuracy"] == pytest.approx(
+        0.9352
+    )
+    assert r["seconds"]["median"] > 0 and r["throughput"]["unit"] == "images/s"
+
+
+def test_settings_quick_measures_less():
+    assert Settings(quick=True).reps < Settings().reps
