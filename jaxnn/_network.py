@@ -179,7 +179,7 @@ def mlp(
         ...                 jnp.array([0.1, 0.2])),
         ... )
         >>> jaxnn.mlp(params, jnp.array([1.0, 0.5]), activation=jaxnn.sigmoid)
-        Array([0.31682708, 0.6962791 ], dtype=float32)
+        Array([0.3168271, 0.6962791], dtype=float32)
     """
     layers = _as_layers(params)
     if not callable(activation):
