@@ -44,6 +44,7 @@ def main(out_path: str) -> None:
     jax.config.update("jax_numpy_rank_promotion", "raise")
     assert jax.device_count() == N_DEVICES, jax.devices()
     dump_dir = _dump_dir()
+    assert not _hlo_files(dump_dir), f"--xla_dump_to={dump_dir} must start empty"
     t_start = time.perf_counter()
 
     # -- instruments -------------------------------------------------------
@@ -119,7 +120,7 @@ def main(out_path: str) -> None:
 
     def check(cond: bool, msg: str) -> None:
         assert cond, msg
-        print(f"ok   {msg}")
+        print(f"ok   {msg}  [{time.perf_counter() - t_start:.1f} s]", flush=True)
 
     rng = np.random.default_rng(0)
     dev0 = jax.devices()[0]
@@ -268,8 +269,9 @@ def main(out_path: str) -> None:
 
     n_res = 64
     key = jax.random.key(7)
-    with no_gather("bootstrap_logistic on row-sharded x, y"):
-        boot_s = bootstrap_logistic(key, xls, yls, n_resamples=n_res)
+    # Row-sharded input is accepted, but each device fits whole resamples, so
+    # XLA replicates the (small) data on every device: no no_gather() here.
+    boot_s = bootstrap_logistic(key, xls, yls, n_resamples=n_res)
     with no_gather("bootstrap_logistic on unsharded x, y"):
         boot = bootstrap_logistic(key, xl, yl, n_resamples=n_res)
     check(boot.weight.shape == (n_res, d), f"bootstrap weight has shape ({n_res}, d)")
