@@ -298,7 +298,10 @@ def plot(results: dict[str, Any], path: str) -> None:
         for r in rows
         if r["suite"] == "activations" and r["implementation"] == "jaxnn"
     ]
-    for ax, (dtype, mode), to, ylabel in (
+    names = list(dict.fromkeys(r["case"].split("/")[0] for r in acts))
+    cmap = plt.get_cmap("tab20")
+    styles = ("-", "--", ":")
+    panels = (
         (axes[0, 0], ("float32", "forward"), "jax.nn", "time / jax.nn time"),
         (axes[0, 1], ("float32", "forward+grad"), "jax.nn", "time / jax.nn time"),
         (
@@ -307,8 +310,9 @@ def plot(results: dict[str, Any], path: str) -> None:
             "roofline copy (-x)",
             "fraction of copy GB/s",
         ),
-    ):
-        for name in dict.fromkeys(r["case"].split("/")[0] for r in acts):
+    )
+    for ax, (dtype, mode), to, ylabel in panels:
+        for i, name in enumerate(names):
             pts = sorted(
                 (r["size"], ratio(r, to))
                 for r in acts
@@ -317,12 +321,21 @@ def plot(results: dict[str, Any], path: str) -> None:
             pts = [(s, v) for s, v in pts if v is not None]
             if pts:
                 ax.plot(
-                    [p[0] for p in pts], [p[1] for p in pts], marker=".", label=name
+                    [p[0] for p in pts],
+                    [p[1] for p in pts],
+                    marker=".",
+                    color=cmap(i % 20),
+                    linestyle=styles[(i // 20) % 3],
+                    label=name,
                 )
         if to == "jax.nn":
             ax.axhline(
                 1.1, color="red", linestyle="--", linewidth=1, label="target 1.1"
             )
+            ax.set_yscale("log", base=2)
+        else:
+            ax.axhline(1.0, color="black", linewidth=0.8)
+            ax.set_ylim(0, 1.5)  # small sizes are dispatch-bound: ratios there mislead
         ax.set_xscale("log", base=2)
         ax.set_xlabel("elements")
         ax.set_ylabel(ylabel)
@@ -330,15 +343,28 @@ def plot(results: dict[str, Any], path: str) -> None:
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=6, ncol=2)
 
+    def bars(
+        ax: Any, labels: list[str], values: list[float], colors: list[str], fmt: str
+    ) -> None:
+        ax.barh(labels, values, color=colors)
+        for i, v in enumerate(values):
+            ax.text(v, i, " " + fmt.format(v), va="center", fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+
+    def color(r: Row) -> str:
+        return "C1" if r["implementation"] == "jaxnn" else "C0"
+
     ax = axes[1, 0]
     book = [
         r for r in rows if r["suite"] == "mlp" and r["case"] == "book MNIST forward"
     ]
     if book:
-        ax.barh(
+        bars(
+            ax,
             [r["implementation"] for r in book],
             [r["throughput"]["value"] for r in book],
-            color=["C1" if r["implementation"] == "jaxnn" else "C0" for r in book],
+            [color(r) for r in book],
+            "{:,.0f}",
         )
     ax.set_xlabel("images/s (higher is better)")
     ax.set_title("book MNIST forward, 10,000 images", fontsize=10)
@@ -349,15 +375,12 @@ def plot(results: dict[str, Any], path: str) -> None:
         labels = [
             f"{r['implementation']}\n{r['case'].replace('wide MLP ', '')}" for r in wide
         ]
-        ax.barh(
-            labels,
-            [ratio(r, "jnp.dot") or 0 for r in wide],
-            color=["C1" if r["implementation"] == "jaxnn" else "C0" for r in wide],
-        )
+        values = [ratio(r, "jnp.dot") or 0.0 for r in wide]
+        bars(ax, labels, values, [color(r) for r in wide], "{:.0%}")
         ax.axvline(0.9, color="red", linestyle="--", linewidth=1)
-        ax.tick_params(axis="y", labelsize=7)
+    width = wide[0]["size"] if wide else "?"
     ax.set_xlabel("fraction of same-run jnp.dot FLOP/s")
-    ax.set_title("wide MLP (red: forward target 90%)", fontsize=10)
+    ax.set_title(f"wide MLP, width = batch = {width} (red: target 90%)", fontsize=10)
 
     ax = axes[1, 2]
     logi = [
@@ -367,11 +390,13 @@ def plot(results: dict[str, Any], path: str) -> None:
         for x in r.get("ratios", [])
     ]
     if logi:
-        ax.barh([k for k, _ in logi], [v for _, v in logi], color="C1")
+        labels = [k for k, _ in logi]
+        bars(ax, labels, [v for _, v in logi], ["C1"] * len(logi), "{:.1f}x")
         ax.set_xscale("log")
-        ax.tick_params(axis="y", labelsize=7)
-    ax.set_xlabel("jaxnn speed-up (x, log scale)")
-    ax.set_title("logistic fit and bootstrap", fontsize=10)
+        for limit in (2, 20):
+            ax.axvline(limit, color="red", linestyle="--", linewidth=1)
+    ax.set_xlabel("jaxnn speed-up, log scale (red: targets 2x fit, 20x bootstrap)")
+    ax.set_title("logistic fit and bootstrap vs statsmodels, scikit-learn", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
