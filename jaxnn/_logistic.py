@@ -29,10 +29,39 @@ class SeparationError(ValueError):
     """The data are perfectly separated, so no maximum-likelihood estimate exists."""
 
 
-def _z_quantile(level: float, dtype: jnp.dtype) -> Array:
-    if not 0.0 < level < 1.0:
+def _check_level(level: float) -> float:
+    if not (isinstance(level, int | float) and 0.0 < level < 1.0):
         raise ValueError(f"level: expected a number in (0, 1), got {level!r}")
-    return ndtri(jnp.asarray(0.5 + level / 2.0, dtype=dtype))
+    return float(level)
+
+
+# Each summary statistic is one compiled call (not a chain of eager ops, each
+# compiled on first use): the first summary of a fit is then quick too.
+@jax.jit
+def _wald(estimate: Array, stderr: Array, level: Array) -> Array:
+    """Columns estimate, stderr, z, p, ci_low, ci_high (last axis)."""
+    z = estimate / stderr
+    # 2 * Phi(-|z|) keeps its precision far into the tail, unlike 1 - Phi(|z|).
+    p = 2.0 * ndtr(-jnp.abs(z))
+    half = ndtri(0.5 + level.astype(stderr.dtype) / 2.0) * stderr
+    return jnp.stack([estimate, stderr, z, p, estimate - half, estimate + half], -1)
+
+
+@jax.jit
+def _linear(weight: Array, bias: Array, x: Array) -> Array:
+    return x @ weight + bias
+
+
+@jax.jit
+def _band(
+    weight: Array, bias: Array, cov: Array, x: Array, level: Array
+) -> tuple[Array, Array, Array]:
+    eta = x @ weight + bias
+    design = jnp.concatenate([x, jnp.ones((x.shape[0], 1), x.dtype)], axis=1)
+    se = jnp.sqrt(jnp.einsum("mi,ij,mj->m", design, cov, design))
+    half = ndtri(0.5 + level.astype(eta.dtype) / 2.0) * se
+    sig = jax.nn.sigmoid
+    return sig(eta), sig(eta - half), sig(eta + half)
 
 
 class LogisticFit(NamedTuple):
@@ -69,6 +98,18 @@ class LogisticFit(NamedTuple):
     converged: Array
     separated: Array
 
+    def _rows(self, x: ArrayLike) -> tuple[Array, tuple[int, ...]]:
+        """x as an (m, d) matrix, and the shape of one value per row."""
+        x = jnp.asarray(x, dtype=self.weight.dtype)
+        d = self.weight.shape[-1]
+        if d == 1 and x.ndim <= 1:
+            return x.reshape(-1, 1), x.shape
+        if x.ndim not in (1, 2) or x.shape[-1] != d:
+            raise ValueError(
+                f"x: expected shape (m, {d}) or ({d},), got {tuple(x.shape)}"
+            )
+        return x.reshape(-1, d), x.shape[:-1]
+
     def decision_function(self, x: ArrayLike) -> Array:
         r"""The linear predictor :math:`x \cdot w + b` (the log-odds).
 
@@ -78,15 +119,8 @@ class LogisticFit(NamedTuple):
         Returns:
             The log-odds, of shape ``(m,)`` (or ``()`` for a scalar input).
         """
-        x = jnp.asarray(x, dtype=self.weight.dtype)
-        d = self.weight.shape[-1]
-        if d == 1 and x.ndim <= 1:
-            return x * self.weight[0] + self.bias
-        if x.ndim not in (1, 2) or x.shape[-1] != d:
-            raise ValueError(
-                f"x: expected shape (m, {d}) or ({d},), got {tuple(x.shape)}"
-            )
-        return x @ self.weight + self.bias
+        rows, shape = self._rows(x)
+        return _linear(self.weight, self.bias, rows).reshape(shape)
 
     def predict_proba(self, x: ArrayLike) -> Array:
         r"""The fitted probability :math:`p(y = 1 \mid x) = \sigma(x \cdot w + b)`.
@@ -111,9 +145,9 @@ class LogisticFit(NamedTuple):
     ) -> tuple[Array, Array]:
         """A pointwise confidence band for :meth:`predict_proba`.
 
-        The interval for the log-odds, estimate :math:`\\pm z` times its
-        standard error (the delta method with :attr:`covariance`), mapped
-        through the sigmoid, so it stays inside (0, 1).
+        The Wald interval of the log-odds (its standard error by the delta
+        method with :attr:`covariance`), mapped through the sigmoid, so it
+        stays inside (0, 1).
 
         Args:
             x: inputs as for :meth:`predict_proba`.
@@ -122,44 +156,72 @@ class LogisticFit(NamedTuple):
         Returns:
             ``(lower, upper)``, each shaped like :meth:`predict_proba`'s output.
         """
-        eta = self.decision_function(x)
-        xm = jnp.asarray(x, dtype=self.weight.dtype)
-        xm = xm.reshape((*eta.shape, self.weight.shape[-1]))
-        design = jnp.concatenate([xm, jnp.ones((*eta.shape, 1), xm.dtype)], -1)
-        var = jnp.einsum("...i,ij,...j->...", design, self.covariance, design)
-        half = _z_quantile(level, eta.dtype) * jnp.sqrt(var)
-        return jax.nn.sigmoid(eta - half), jax.nn.sigmoid(eta + half)
+        level = _check_level(level)
+        rows, shape = self._rows(x)
+        _, lo, hi = _band(self.weight, self.bias, self.covariance, rows, level)
+        return lo.reshape(shape), hi.reshape(shape)
+
+    def table(self, level: float = 0.95) -> Array:
+        """The coefficient table a statistician reads, in one array.
+
+        Args:
+            level: the confidence level of the Wald intervals.
+
+        Returns:
+            Shape ``(d + 1, 6)``: one row per weight, then the bias; columns
+            estimate, standard error, z, two-sided p-value, lower and upper
+            confidence limit.
+
+        Examples:
+            >>> fit = jaxnn.fit_logistic(jnp.array([0., 1, 2, 3, 4, 5]),
+            ...                          jnp.array([0., 0, 1, 0, 1, 1]))
+            >>> fit.table().shape
+            (2, 6)
+        """
+        level = _check_level(level)
+        est = jnp.concatenate([self.weight, self.bias[None]])
+        se = jnp.concatenate([self.weight_stderr, self.bias_stderr[None]])
+        return _wald(est, se, level)
 
     @property
     def weight_z(self) -> Array:
         """Wald z statistics of the weights, ``weight / weight_stderr``."""
-        return self.weight / self.weight_stderr
+        return _wald(self.weight, self.weight_stderr, 0.95)[..., 2]
 
     @property
     def bias_z(self) -> Array:
         """Wald z statistic of the bias."""
-        return self.bias / self.bias_stderr
+        return _wald(self.bias, self.bias_stderr, 0.95)[..., 2]
 
     @property
     def weight_pvalue(self) -> Array:
         """Two-sided p-values of the weights under the normal approximation."""
-        # 2 * Phi(-|z|) keeps its precision far into the tail, unlike 1 - Phi.
-        return 2.0 * ndtr(-jnp.abs(self.weight_z))
+        return _wald(self.weight, self.weight_stderr, 0.95)[..., 3]
 
     @property
     def bias_pvalue(self) -> Array:
         """Two-sided p-value of the bias under the normal approximation."""
-        return 2.0 * ndtr(-jnp.abs(self.bias_z))
+        return _wald(self.bias, self.bias_stderr, 0.95)[..., 3]
 
     def weight_ci(self, level: float = 0.95) -> Array:
         """Wald confidence intervals of the weights, shape ``(d, 2)``."""
-        half = _z_quantile(level, self.weight.dtype) * self.weight_stderr
-        return jnp.stack([self.weight - half, self.weight + half], axis=-1)
+        level = _check_level(level)
+        return _wald(self.weight, self.weight_stderr, level)[..., 4:]
 
     def bias_ci(self, level: float = 0.95) -> Array:
         """Wald confidence interval of the bias, shape ``(2,)``."""
-        half = _z_quantile(level, self.bias.dtype) * self.bias_stderr
-        return jnp.stack([self.bias - half, self.bias + half], axis=-1)
+        level = _check_level(level)
+        return _wald(self.bias, self.bias_stderr, level)[..., 4:]
+
+
+@jax.jit
+def _percentile_ci(values: Array, ok: Array, level: Array) -> Array:
+    """Percentiles (1 +- level) / 2 along axis 0 over the rows where ok holds."""
+    mask = ok.reshape(ok.shape + (1,) * (values.ndim - 1))
+    kept = jnp.where(mask, values, jnp.nan)
+    level = level.astype(values.dtype)
+    q = jnp.stack([0.5 - level / 2.0, 0.5 + level / 2.0])
+    return jnp.nanquantile(kept, q, axis=0)
 
 
 class LogisticBootstrap(NamedTuple):
@@ -192,15 +254,13 @@ class LogisticBootstrap(NamedTuple):
 
         Resamples that did not converge or were separated are left out.
         """
-        w = jnp.where(self.ok[:, None], self.weight, jnp.nan)
-        q = jnp.asarray([0.5 - level / 2.0, 0.5 + level / 2.0], w.dtype)
-        return jnp.nanquantile(w, q, axis=0).T
+        level = _check_level(level)
+        return _percentile_ci(self.weight, self.ok, level).T
 
     def bias_ci(self, level: float = 0.95) -> Array:
         """Percentile interval of the bias, shape ``(2,)``."""
-        b = jnp.where(self.ok, self.bias, jnp.nan)
-        q = jnp.asarray([0.5 - level / 2.0, 0.5 + level / 2.0], b.dtype)
-        return jnp.nanquantile(b, q)
+        level = _check_level(level)
+        return _percentile_ci(self.bias, self.ok, level)
 
 
 def _float_dtype(x: Array) -> jnp.dtype:
