@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"jaxnn benchmarks: {', '.join(suites)}{' (quick)' if args.quick else ''}")
     rows: list[dict[str, Any]] = []
     workers, device = [], _env.host()
+    caps: list[str] = []
     for suite in suites:
         for side in SIDES[::-1]:  # BLAS peers first, then XLA
             _log(f"== {suite}: {side} worker (load {_env.loadavg()})")
@@ -127,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             workers.append(result["worker"])
             if "device" in result.get("info", {}):
                 device = {**result["info"]["device"], **device}
+            if "caps" in result.get("info", {}):
+                caps.append(result["info"]["caps"])
     platform = str(device.get("platform", "cpu"))
     _analysis.analyse(rows, platform)
     results = {
@@ -145,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                 shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
             ),
             "commit": _env.git_commit(ROOT),
+            "caps": "; ".join(caps) or None,
             "workers": workers,
             "env": {k: v for k, v in os.environ.items() if k.startswith("XLA_")},
         },

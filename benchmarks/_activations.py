@@ -70,19 +70,42 @@ ACTIVATIONS = (
     # Extras: timed only where jaxnn provides them.
     Activation("relu6", (("jax.nn.relu6", "relu6"),), required=False),
     Activation("celu", (("jax.nn.celu", "celu"),), required=False),
-    Activation("soft_sign", (("jax.nn.soft_sign", "soft_sign"),), required=False),
+    Activation("softsign", (("jax.nn.soft_sign", "soft_sign"),), required=False),
     Activation("squareplus", (("jax.nn.squareplus", "squareplus"),), required=False),
     Activation("hard_silu", (("jax.nn.hard_silu", "hard_silu"),), required=False),
     Activation("sparse_plus", (("jax.nn.sparse_plus", "sparse_plus"),), required=False),
 )
 
 
-def sizes(settings: Settings, platform: str) -> tuple[int, ...]:
-    """Element counts: 2**10 ... 2**24 (2**26 on GPU/TPU); three in --quick."""
+ACCELERATORS = ("gpu", "cuda", "rocm", "tpu")
+# The full run on a small CPU is capped so that it finishes in about ten
+# minutes: float32 at every third power of two up to 2**22, plus 2**24;
+# bfloat16 (emulated on most CPUs) at three sizes. Accelerators get them all.
+CPU_SIZES = {
+    "float32": (2**10, 2**13, 2**16, 2**19, 2**22, 2**24),
+    "bfloat16": (2**10, 2**16, 2**22),
+}
+CPU_CAP_NOTE = (
+    "CPU full run: float32 at 2^10, 2^13, 2^16, 2^19, 2^22, 2^24; bfloat16 at "
+    "2^10, 2^16, 2^22 (every even power up to 2^26 on an accelerator)"
+)
+
+
+def caps(settings: Settings, platform: str) -> str | None:
+    """How this run's sizes fall short of the issue's, if they do."""
+    if settings.quick:
+        return "activations --quick: 2^12, 2^16, 2^20 elements"
+    return None if platform in ACCELERATORS else CPU_CAP_NOTE
+
+
+def sizes(settings: Settings, platform: str, dtype: str = "float32") -> tuple[int, ...]:
+    """Element counts for a dtype: three in --quick; see CPU_SIZES on a CPU;
+    every even power of two from 2**10 to 2**26 on an accelerator."""
     if settings.quick:
         return (2**12, 2**16, 2**20)
-    top = 26 if platform in ("gpu", "cuda", "rocm", "tpu") else 24
-    return tuple(2**k for k in range(10, top + 1, 2))
+    if platform in ACCELERATORS:
+        return tuple(2**k for k in range(10, 27, 2))
+    return CPU_SIZES[dtype]
 
 
 def shape(act: Activation, size: int) -> tuple[int, ...]:
@@ -160,7 +183,7 @@ NUMPY_FORWARD: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str]] = {
     "log_softmax": (_np_log_softmax, "textbook"),
     "relu6": (lambda x: np.clip(x, 0, 6), "textbook"),
     "celu": (lambda x: np.where(x > 0, x, np.expm1(x)), "textbook"),  # alpha = 1
-    "soft_sign": (lambda x: x / (1 + np.abs(x)), "textbook"),
+    "softsign": (lambda x: x / (1 + np.abs(x)), "textbook"),
 }
 NUMPY_GELU = {"erf": _np_gelu_erf, "tanh": _np_gelu_tanh}
 
@@ -186,7 +209,7 @@ NUMPY_GRAD: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "hard_tanh": lambda x, y: (np.abs(x) < 1).astype(x.dtype),
     "relu6": lambda x, y: ((x > 0) & (x < 6)).astype(x.dtype),
     "celu": lambda x, y: np.where(x > 0, np.float32(1), y + 1),
-    "soft_sign": lambda x, y: 1 / (1 + np.abs(x)) ** 2,
+    "softsign": lambda x, y: 1 / (1 + np.abs(x)) ** 2,
 }
 
 
@@ -407,10 +430,11 @@ def _xla_cases(settings: Settings) -> list[Case]:
         "block": jax.block_until_ready,
         "reps": settings.reps,
         "min_rep_seconds": settings.min_rep_seconds,
+        "max_seconds": 1.0 if settings.quick else 2.0,
     }
     out = []
     for dtype in DTYPES:
-        for size in sizes(settings, platform):
+        for size in sizes(settings, platform, dtype):
             c = Case(SUITE, "copy", ("roofline copy (-x)",), size, dtype, list)
             c.run = functools.partial(_xla_copy, c, inputs, kw)
             out.append(c)
@@ -439,7 +463,7 @@ def _numpy_cases(settings: Settings) -> list[Case]:
                 _numpy_skip, c, "NumPy has no bfloat16 arithmetic"
             )
             out.append(c)
-    for size in sizes(settings, "cpu"):
+    for size in sizes(settings, "cpu", "float32"):
         for act in names:
             for mode in MODES:
                 variants = ("erf", "tanh") if act.name == "gelu" else (None,)
@@ -471,7 +495,13 @@ def _numpy_run(
     )
     source = NUMPY_FORWARD.get(act.name, (None, "textbook"))[1]
     args = (x,) if mode == "forward" else (x, np.ones_like(x))
-    t = measure(fn, *args, reps=settings.reps, min_rep_seconds=settings.min_rep_seconds)
+    t = measure(
+        fn,
+        *args,
+        reps=settings.reps,
+        min_rep_seconds=settings.min_rep_seconds,
+        max_seconds=1.0 if settings.quick else 2.0,
+    )
     gbs = bytes_moved(mode, x.size, x.itemsize) / t["median"] / 1e9
     extra: dict[str, Any] = {"formula": source}
     if variant:

@@ -46,6 +46,11 @@ def wide_width(settings: Settings) -> int:
 WIDE_LAYERS = 2
 
 
+def caps(settings: Settings, platform: str) -> str | None:
+    """How this run's sizes fall short of the issue's, if they do."""
+    return "wide MLP --quick: width = batch = 1024" if settings.quick else None
+
+
 def wide_flops(width: int, batch: int, layers: int = WIDE_LAYERS) -> tuple[int, int]:
     """(forward, training step) FLOPs of the wide MLP's matmuls."""
     per_matmul = 2 * batch * width * width

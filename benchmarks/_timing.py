@@ -35,6 +35,7 @@ def measure(
     reps: int = 5,
     min_rep_seconds: float = 0.05,
     max_number: int = 100_000,
+    max_seconds: float | None = None,
 ) -> dict[str, float | int]:
     """Time ``fn(*args)``: first call apart, then ``reps`` timed repetitions.
 
@@ -47,6 +48,8 @@ def measure(
         min_rep_seconds: each repetition runs ``number`` calls, with
             ``number`` the smallest power of two that takes at least this long.
         max_number: upper bound on ``number``.
+        max_seconds: if given, a time budget for the repetitions after
+            calibration: a slow function gets fewer (at least 3).
 
     Returns:
         A dict with ``median``, ``min`` and ``max`` seconds per call,
@@ -59,6 +62,7 @@ def measure(
         reps=reps,
         min_rep_seconds=min_rep_seconds,
         max_number=max_number,
+        max_seconds=max_seconds,
     )[0]
 
 
@@ -69,6 +73,8 @@ def measure_side_by_side(
     reps: int = 5,
     min_rep_seconds: float = 0.05,
     max_number: int = 100_000,
+    max_seconds: float | None = None,
+    min_reps: int = 3,
 ) -> list[dict[str, float | int]]:
     """Time several ``(fn, args)`` pairs with their repetitions interleaved.
 
@@ -76,6 +82,10 @@ def measure_side_by_side(
     :func:`measure`); then the timed repetitions alternate between the
     functions (A, B, A, B, ...), so a burst of load from elsewhere on a shared
     machine hits every contender alike instead of skewing their ratio.
+
+    With ``max_seconds``, slow contenders get fewer repetitions: as many
+    rounds as fit in that budget (after calibration), but at least
+    ``min_reps`` and at most ``reps``. Each result records the reps it got.
 
     Returns:
         One dict per pair, as :func:`measure` returns.
@@ -96,6 +106,10 @@ def measure_side_by_side(
             elapsed = _run(fn, args, block, number)
         numbers.append(number)
         per_call.append([elapsed / number])
+    if max_seconds is not None:
+        round_seconds = sum(t[0] * n for t, n in zip(per_call, numbers, strict=True))
+        fit = int(max_seconds // max(round_seconds, 1e-9))
+        reps = max(min(reps, min_reps), min(reps, fit))
     for _ in range(reps - 1):
         for i, (fn, args) in enumerate(calls):
             per_call[i].append(_run(fn, args, block, numbers[i]) / numbers[i])

@@ -49,6 +49,11 @@ def run(suite: str, side: str, settings: Settings) -> dict[str, Any]:
     info: dict[str, Any] = {}
     if side == "xla":
         info["device"] = device_info()
+    caps = getattr(module, "caps", None)
+    if caps is not None and side == "xla":
+        note = caps(settings, info["device"]["platform"])
+        if note:
+            info["caps"] = note
     cases = module.cases(side, settings)
     rows: list[Row] = []
     start = time.perf_counter()

@@ -10,6 +10,7 @@ process end to end.
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jax
@@ -57,6 +58,18 @@ def test_side_by_side_interleaves_repetitions():
     assert "".join(order) == "AABB" + "ABAB"
 
 
+def test_side_by_side_time_budget_cuts_reps_of_slow_calls_but_keeps_three():
+    slow = (lambda: time.sleep(0.02), ())
+    (t,) = _timing.measure_side_by_side(
+        [slow], reps=11, min_rep_seconds=0.0, max_number=1, max_seconds=0.01
+    )
+    assert t["reps"] == 3
+    (t,) = _timing.measure_side_by_side(
+        [(lambda: None, ())], reps=11, min_rep_seconds=0.0, max_seconds=1.0
+    )
+    assert t["reps"] == 11
+
+
 @pytest.mark.parametrize("bad", [{"reps": 0}, {"min_rep_seconds": -1.0}])
 def test_measure_rejects_bad_settings_by_name(bad):
     name = next(iter(bad))
@@ -76,6 +89,7 @@ JAX_NN = {
     "step": lambda x: jnp.heaviside(x, 0.0),
     "hard_sigmoid": jax.nn.hard_sigmoid,
     "gelu": lambda x: jax.nn.gelu(x, approximate=False),
+    "softsign": jax.nn.soft_sign,
 }
 
 
