@@ -121,23 +121,15 @@ def test_replicate_places_whole_leaves() -> None:
 def test_data_parallel_on_8_devices(tmp_path: Path) -> None:
     """mlp, an Optax step, fit_logistic and bootstrap_logistic on 8 devices.
 
-    The script asserts the sharded results equal single-device ones, the output
-    shardings, and that nothing is gathered; its bootstrap result is then
-    compared here with this process's single-device bootstrap.
+    The script asserts that the sharded results equal single-device ones, the
+    output shardings, and that nothing is gathered (see its docstring).
     """
-    out = tmp_path / "bootstrap.npz"
     flags = (
         "--xla_force_host_platform_device_count=8 "
         f"--xla_dump_to={tmp_path / 'hlo'} --xla_dump_hlo_as_text"
     )
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-W",
-            "error",
-            str(HERE / "sharded" / "sharded_checks.py"),
-            str(out),
-        ],
+        [sys.executable, "-W", "error", str(HERE / "sharded" / "sharded_checks.py")],
         env=_env(flags),
         cwd=ROOT,
         capture_output=True,
@@ -146,21 +138,7 @@ def test_data_parallel_on_8_devices(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, _report("sharded_checks.py", proc)
-    with np.load(out, allow_pickle=False) as data:
-        result = dict(data)
-    assert not result["skipped"], "logistic checks skipped: " + proc.stdout
-    boot = jaxnn.bootstrap_logistic(
-        jax.random.key(7),
-        result["x"],
-        result["y"],
-        n_resamples=int(result["n_resamples"]),
-    )
-    np.testing.assert_allclose(
-        result["weight"], np.asarray(boot.weight), rtol=2e-5, atol=1e-6
-    )
-    np.testing.assert_allclose(
-        result["bias"], np.asarray(boot.bias), rtol=2e-5, atol=1e-6
-    )
+    assert "ok   bootstrap over 8 devices == bootstrap on one device" in proc.stdout
 
 
 # -- two processes of 4 devices: the multi-host recipe ------------------------

@@ -5,8 +5,7 @@ Run by ``tests/test_sharding.py`` in a subprocess whose environment sets
 --xla_dump_hlo_as_text`` before jax starts. Every check asserts; the script
 prints one ``ok`` line per check and exits non-zero on the first failure.
 
-Usage: ``python sharded_checks.py OUT.npz`` (the bootstrap result is written
-there for the parent process to compare with its single-device run).
+Usage: ``python sharded_checks.py``.
 
 "Nothing silently gathered" is checked three ways:
 
@@ -20,7 +19,6 @@ there for the parent process to compare with its single-device run).
 
 import os
 import re
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +29,7 @@ COLLECTIVES = ("all-gather", "all-to-all", "collective-permute", "all-reduce")
 GATHERS = ("all-gather", "all-to-all", "collective-permute")
 
 
-def main(out_path: str) -> None:
+def main() -> None:
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -234,13 +232,8 @@ def main(out_path: str) -> None:
     )
 
     # -- the logistic model ------------------------------------------------
-    fit_logistic = getattr(jaxnn, "fit_logistic", None)
-    bootstrap_logistic = getattr(jaxnn, "bootstrap_logistic", None)
-    if fit_logistic is None or bootstrap_logistic is None:
-        print("SKIP logistic checks: jaxnn.fit_logistic/bootstrap_logistic missing")
-        np.savez(out_path, skipped=np.array(True))
-        print(f"done in {time.perf_counter() - t_start:.1f} s")
-        return
+    fit_logistic = jaxnn.fit_logistic
+    bootstrap_logistic = jaxnn.bootstrap_logistic
     n, d = 800, 2
     xl = rng.normal(size=(n, d)).astype(np.float32)
     logits_true = xl @ np.array([1.5, -0.8], np.float32) - 0.3
@@ -269,29 +262,28 @@ def main(out_path: str) -> None:
 
     n_res = 64
     key = jax.random.key(7)
-    # Row-sharded input is accepted, but each device fits whole resamples, so
-    # XLA replicates the (small) data on every device: no no_gather() here.
-    boot_s = bootstrap_logistic(key, xls, yls, n_resamples=n_res)
-    with no_gather("bootstrap_logistic on unsharded x, y"):
+    with no_gather("bootstrap_logistic"):
         boot = bootstrap_logistic(key, xl, yl, n_resamples=n_res)
     check(boot.weight.shape == (n_res, d), f"bootstrap weight has shape ({n_res}, d)")
     check(
-        is_rows(boot.weight, mesh) and is_rows(boot.bias, mesh),
+        all(is_rows(a, mesh) for a in jax.tree.leaves(boot)),
         "bootstrap result sharded along the resample axis over all 8 devices",
     )
-    np.testing.assert_allclose(
-        np.asarray(boot_s.weight), np.asarray(boot.weight), rtol=2e-5, atol=1e-6
+    boot1 = bootstrap_logistic(
+        key, xl, yl, n_resamples=n_res, mesh=jaxnn.data_mesh([dev0])
     )
-    print("ok   bootstrap on sharded rows == bootstrap on unsharded rows")
-    np.savez(
-        out_path,
-        skipped=np.array(False),
-        x=xl,
-        y=yl,
-        n_resamples=np.array(n_res),
-        weight=np.asarray(boot.weight),
-        bias=np.asarray(boot.bias),
-    )
+    check(boot1.weight.sharding.device_set == {dev0}, "reference bootstrap on 1 device")
+    # Not the iteration counts: a resample at the tolerance's edge may take
+    # one step more when its sums are added in another order.
+    for field in ("weight", "bias", "log_likelihood", "converged", "separated"):
+        np.testing.assert_allclose(
+            np.asarray(getattr(boot, field)),
+            np.asarray(getattr(boot1, field)),
+            rtol=2e-5,
+            atol=1e-6,
+            err_msg=field,
+        )
+    print("ok   bootstrap over 8 devices == bootstrap on one device")
     print(f"done in {time.perf_counter() - t_start:.1f} s")
 
 
@@ -366,4 +358,4 @@ def _shapes_of(hlo: str, op: str) -> list[int]:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()
