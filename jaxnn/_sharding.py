@@ -6,20 +6,18 @@ mesh's data axis, and parameters are replicated. ``jit`` then runs every
 computation data-parallel and inserts the reductions itself, so the same code
 runs on one CPU, on the devices of one machine, and across hosts.
 
-Across hosts (after :func:`jax.distributed.initialize`) the mesh spans the
+Across hosts (after ``jax.distributed.initialize()``) the mesh spans the
 devices of every process; :func:`shard_batch` then takes from each process only
 its own rows and assembles them, with
-:func:`jax.make_array_from_process_local_data`, into one global array.
+``jax.make_array_from_process_local_data()``, into one global array.
 """
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
-
-T = TypeVar("T")
 
 DATA_AXIS = "data"
 """The default name of the mesh axis that a batch's rows are split over."""
@@ -31,9 +29,9 @@ def data_mesh(
     """A one-dimensional mesh over ``devices`` (default: every device).
 
     Args:
-        devices: the devices to span, in order; defaults to :func:`jax.devices`,
-            which across hosts (after :func:`jax.distributed.initialize`) lists
-            every device of every process. Pass :func:`jax.local_devices` for a
+        devices: the devices to span, in order; defaults to ``jax.devices()``,
+            which across hosts (after ``jax.distributed.initialize()``) lists
+            every device of every process. Pass ``jax.local_devices()`` for a
             mesh over this process's devices only.
         axis_name: the name of the mesh's single (data) axis.
 
@@ -83,7 +81,9 @@ def _check_mesh(mesh: Any, axis_name: str | None) -> Mesh:
     return mesh
 
 
-def shard_batch(tree: T, mesh: Mesh | None = None, *, axis_name: str = DATA_AXIS) -> T:
+def shard_batch(
+    tree: Any, mesh: Mesh | None = None, *, axis_name: str = DATA_AXIS
+) -> Any:
     """Place every array leaf of ``tree`` with its leading axis split over a mesh.
 
     Each of the mesh's ``n`` devices along ``axis_name`` gets a contiguous
@@ -92,7 +92,7 @@ def shard_batch(tree: T, mesh: Mesh | None = None, *, axis_name: str = DATA_AXIS
     silently: padded rows would change a mean or a likelihood.
 
     On one process the leaves are the whole batch. When the mesh spans devices
-    of several processes (after :func:`jax.distributed.initialize`), every
+    of several processes (after ``jax.distributed.initialize()``), every
     process calls ``shard_batch`` with **its own rows** (the per-host slice of
     the batch its data loader produced); the result is one global array whose
     rows are the processes' rows in process order. Leaves that are already
@@ -168,7 +168,7 @@ def _check_rows(name: str, rows: int, n: int, axis_name: str, where: str) -> Non
         )
 
 
-def replicate(tree: T, mesh: Mesh | None = None) -> T:
+def replicate(tree: Any, mesh: Mesh | None = None) -> Any:
     """Place every array leaf of ``tree`` whole on every device of the mesh.
 
     Use it for parameters and optimizer state in data-parallel training. Across
