@@ -26,12 +26,12 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import jaxnn  # noqa: E402
-import jaxnn.datasets  # noqa: E402
+import jaxnn
+import jaxnn.datasets
 
 project = "jaxnn"
 author = "The jaxnn authors"
-copyright = "2026, The jaxnn authors"  # noqa: A001
+copyright = "2026, The jaxnn authors"
 release = jaxnn.__version__
 version = release
 
@@ -68,17 +68,24 @@ autodoc_member_order = "bysource"
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
-# NamedTuples document their fields in an "Attributes:" section; render those
-# as fields of the class so they are not described twice (see _skip_fields).
-napoleon_use_ivar = True
+# NamedTuples document their fields in an "Attributes:" section, which napoleon
+# turns into attribute entries; _skip_fields drops autodoc's duplicate entries.
+napoleon_use_ivar = False
 add_module_names = False
 
 # -- nitpicky ------------------------------------------------------------------
+nitpicky = True  # as -n, so Read the Docs builds with the same strictness
 # No intersphinx (no network at build time), so the types of other packages
 # cannot be linked. Only those genuinely external names are ignored.
 nitpick_ignore_regex = [
-    (r"py:(class|obj|data)", r"(jax|jaxlib|optax|numpy|np)(\..*)?"),
-    (r"py:(class|obj|data)", r"(Array|ArrayLike|DTypeLike|Mesh|NamedSharding)"),
+    (r"py:.*", r"(jax|jaxlib|optax|numpy|np|collections|os|typing)(\..*)?"),
+    (r"py:class", r"(Array|ArrayLike|DTypeLike|Mesh|NamedSharding|Sequence|Callable)"),
+]
+# Private names that appear in public signatures: the Initializer protocol
+# (documented in prose as "init(key, shape, dtype) -> Array") and a TypeVar.
+nitpick_ignore = [
+    ("py:class", "jaxnn._initializers.Initializer"),
+    ("py:class", "jaxnn._sharding.T"),
 ]
 
 # -- HTML ----------------------------------------------------------------------
@@ -131,6 +138,37 @@ def _public_names() -> dict[str, Any]:
     return names
 
 
+def _resolve_public_names(
+    app: Sphinx, env: BuildEnvironment, node: Any, contnode: Any
+) -> Any:
+    """Resolve ``Dense`` or ``jaxnn._network.Dense`` to the public ``jaxnn.Dense``.
+
+    Type hints name a class by its defining module, and docstrings of other
+    modules (``jaxnn.datasets``) by its bare name; both mean the public object.
+    """
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    name = target.rsplit(".", 1)[-1]
+    if target not in (name, f"jaxnn.{name}") and not target.startswith("jaxnn._"):
+        return None
+    for module in (jaxnn, jaxnn.datasets):
+        if name in module.__all__:
+            node = node.deepcopy()
+            node["reftarget"] = f"{module.__name__}.{name}"
+            domain = env.get_domain("py")
+            return domain.resolve_xref(
+                env,
+                node["refdoc"],
+                app.builder,
+                node["reftype"],
+                node["reftarget"],
+                node,
+                contnode,
+            )
+    return None
+
+
 def _check_api_reference(app: Sphinx, env: BuildEnvironment) -> None:
     """Fail the build when a public name is missing from the API reference.
 
@@ -158,5 +196,6 @@ def _check_api_reference(app: Sphinx, env: BuildEnvironment) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("autodoc-skip-member", _skip_fields)
+    app.connect("missing-reference", _resolve_public_names)
     app.connect("env-check-consistency", _check_api_reference)
     return {"parallel_read_safe": True}

@@ -247,9 +247,8 @@ def test_internal_links_resolve(site: dict[str, Any]) -> None:
                 broken.append(f"{rel}: {href} (no such file)")
                 continue
             fragment = urllib.parse.unquote(url.fragment)
-            if fragment and target.suffix == ".html":
-                if fragment not in _anchors(target):
-                    broken.append(f"{rel}: {href} (no anchor #{fragment})")
+            if fragment and fragment not in _anchors(target):
+                broken.append(f"{rel}: {href} (no anchor #{fragment})")
     assert not broken, "\n".join(broken)
 
 
