@@ -203,6 +203,10 @@ def init_mlp(
 
     Weights are drawn by ``initializer`` (by default the one that suits
     ``activation``: see :func:`jaxnn.default_initializer`); biases start at 0.
+    With jaxnn's own initialisers every layer's weights come from one random
+    draw, scaled per layer, so the random number generator compiles once
+    however deep the network; any other initialiser is called once per layer
+    with its own key. Compiled once per ``sizes``, initialiser and ``dtype``.
     ``jax.vmap(lambda k: init_mlp(k, sizes))(keys)`` builds an ensemble: the
     same tuple of :class:`Dense`, each leaf with a leading ensemble axis.
 

@@ -44,8 +44,13 @@ def test_moments_and_support(key, init, variance, distribution):
         assert abs(kurtosis - 1.8) < 0.05
 
 
-@pytest.mark.parametrize("init", [c[0] for c in CASES], ids=IDS)
-@pytest.mark.parametrize("dtype", [jnp.float32, jnp.bfloat16, jnp.float16])
+@pytest.mark.parametrize(
+    "init, dtype",
+    [(c[0], jnp.bfloat16) for c in CASES]
+    + [(jaxnn.he_normal, jnp.float16), (jaxnn.he_uniform, jnp.float32)],
+    ids=[f"{name}-bfloat16" for name in IDS]
+    + ["he_normal-float16", "he_uniform-float32"],
+)
 def test_dtype_kept(key, init, dtype):
     w = init(key, (3, 2), dtype)
     assert w.dtype == dtype and w.shape == (3, 2)
