@@ -189,7 +189,13 @@ def _encode(
                     "jax.random.key_data(key) instead"
                 )
             kind = "jax"
-            array = np.asarray(jax.device_get(node))
+            try:
+                array = np.asarray(jax.device_get(node))
+            except jax.errors.TracerArrayConversionError:
+                raise TypeError(
+                    f"tree{path}: a traced value; save runs outside jit, on "
+                    "concrete arrays"
+                ) from None
         else:
             kind = "numpy" if isinstance(node, np.ndarray) else "numpy_scalar"
             array = np.asarray(node)

@@ -178,6 +178,15 @@ def test_save_rejects_unsupported(tmp_path, tree, match):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_save_under_jit_is_a_clear_error(tmp_path):
+    def f(w):
+        jaxnn.save(tmp_path / "t.npz", (w,))
+        return w
+
+    with pytest.raises(TypeError, match=r"tree\[0\]: a traced value"):
+        jax.jit(f)(jnp.ones(2))
+
+
 # --- bad files ---------------------------------------------------------------
 
 
