@@ -151,6 +151,25 @@ def main(process_id: int, num_processes: int, port: int) -> None:
             f"ok   {tag} global fit_logistic == float64 NumPy maximum likelihood",
             flush=True,
         )
+        # The bootstrap recipe of docs/scaling.md: every process fits its own
+        # resamples on its own devices (its own key), then they are pooled.
+        n_res = 2 * n_local
+        key = jax.random.fold_in(jax.random.key(0), jax.process_index())
+        boot = jaxnn.bootstrap_logistic(key, xl, yl, n_resamples=n_res)
+        check(
+            boot.weight.sharding.device_set == set(jax.local_devices()),
+            "bootstrap spreads its resamples over this process's devices",
+        )
+        pooled = multihost_utils.process_allgather(boot.weight, tiled=True)
+        mine = np.asarray(boot.weight)
+        check(
+            pooled.shape == (num_processes * n_res, 2)
+            and np.array_equal(
+                pooled[process_id * n_res : (process_id + 1) * n_res], mine
+            )
+            and not np.array_equal(pooled[:n_res], pooled[n_res : 2 * n_res]),
+            "process_allgather pools the processes' distinct resamples",
+        )
     jax.distributed.shutdown()
     print(f"done {tag}", flush=True)
 
