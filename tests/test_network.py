@@ -158,6 +158,15 @@ def test_init_bad_sizes(key, sizes):
         jaxnn.init_mlp(key, sizes)
 
 
+def test_init_bad_key():
+    with pytest.raises(TypeError, match="key: expected a PRNG key"):
+        jaxnn.init_mlp(0, [2, 3])
+    with pytest.raises(ValueError, match="key: expected a single PRNG key"):
+        jaxnn.init_mlp(jax.random.split(jax.random.key(0), 2), [2, 3])
+    legacy = jaxnn.init_mlp(jax.random.PRNGKey(0), [2, 3])
+    assert legacy[0].weight.shape == (2, 3)
+
+
 def test_init_bad_dtype(key):
     with pytest.raises(ValueError, match="dtype: expected a floating dtype, got int32"):
         jaxnn.init_mlp(key, [2, 3], dtype=jnp.int32)
