@@ -380,6 +380,7 @@ def _xla_wide(case: Case, train: bool, settings: Settings) -> list[Row]:
                 flops=flops,
                 layers=WIDE_LAYERS,
                 dot_gflops=dot_gflops,
+                dot_gflops_best=2 * width**3 / dot["min"] / 1e9,
             )
         )
     return out
