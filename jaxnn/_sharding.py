@@ -96,7 +96,8 @@ def shard_batch(
     process calls ``shard_batch`` with **its own rows** (the per-host slice of
     the batch its data loader produced); the result is one global array whose
     rows are the processes' rows in process order. Leaves that are already
-    global arrays are resharded as they are.
+    global arrays are resharded as they are. Inside ``jit`` it constrains the
+    layout with ``jax.lax.with_sharding_constraint()``.
 
     Args:
         tree: a pytree of arrays whose leading axes are the batch (row) axis,
@@ -134,6 +135,10 @@ def shard_batch(
             raise ValueError(
                 f"{name}: expected an array with a leading batch axis, got a scalar"
             )
+        if isinstance(leaf, jax.core.Tracer):
+            # Inside jit: constrain the layout; the arrays are global already.
+            _check_rows(name, leaf.shape[0], n_shards, axis_name, "")
+            return jax.lax.with_sharding_constraint(leaf, sharding)
         if isinstance(leaf, jax.Array) and not leaf.is_fully_addressable:
             # Already a global array: reshard it where it lies.
             _check_rows(name, np.shape(leaf)[0], n_shards, axis_name, "")
@@ -190,4 +195,10 @@ def replicate(tree: Any, mesh: Mesh | None = None) -> Any:
     """
     mesh = data_mesh() if mesh is None else _check_mesh(mesh, None)
     sharding = NamedSharding(mesh, PartitionSpec())
-    return jax.tree.map(lambda leaf: jax.device_put(leaf, sharding), tree)
+
+    def place(leaf: Any) -> Any:
+        if isinstance(leaf, jax.core.Tracer):
+            return jax.lax.with_sharding_constraint(leaf, sharding)
+        return jax.device_put(leaf, sharding)
+
+    return jax.tree.map(place, tree)

@@ -147,6 +147,10 @@ def main() -> None:
         else:
             raise AssertionError(f"shard_batch accepted {rows} rows on 8 devices")
     print("ok   uneven rows raise a ValueError naming the leaf, rows and devices")
+    inside = jax.jit(lambda x: jaxnn.shard_batch(2 * x, mesh))(x_np)
+    check(is_rows(inside, mesh), "shard_batch inside jit constrains the output to rows")
+    rep = jax.jit(lambda x: jaxnn.replicate(2 * x, mesh))(xs)
+    check(is_replicated(rep), "replicate inside jit constrains the output to replicas")
     mesh2 = Mesh(np.asarray(jax.devices()).reshape(4, 2), ("data", "model"))
     x2 = jaxnn.shard_batch(x_np, mesh2)
     check(
