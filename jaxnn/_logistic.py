@@ -311,8 +311,8 @@ def _fit(
     scale: Array,
     l2: Array,
     solver: Solver,
-    tol: float | None,
-    max_iter: int,
+    tol: ArrayLike,
+    max_iter: ArrayLike,
 ) -> LogisticFit:
     """The traceable fit: x (n, d) and y (n,) of one float dtype."""
     dtype = x.dtype
@@ -343,7 +343,10 @@ def _fit(
         return grad, hess + jnp.diag(ridge_full)
 
     total = jnp.sum(c)
-    gtol = (_default_gtol(dtype) if tol is None else tol) * total
+    # tol < 0 stands for the dtype's default (tol is traced: no recompiling).
+    gtol = (
+        jnp.where(jnp.asarray(tol) > 0, tol, _default_gtol(dtype)).astype(dtype) * total
+    )
     res = minimize(
         objective,
         jnp.zeros((d + 1,), dtype),
@@ -389,13 +392,18 @@ def _fit(
     )
 
 
-def _check_options(solver: str, max_iter: int | None) -> int:
+def _check_options(
+    solver: str, max_iter: int | None, tol: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validated options as arrays (traced, so new values do not recompile)."""
     if solver not in SOLVERS:
         raise ValueError(f"solver: expected one of {SOLVERS}, got {solver!r}")
     max_iter = _MAX_ITER[solver] if max_iter is None else max_iter
     if not (isinstance(max_iter, int) and max_iter >= 1):
         raise ValueError(f"max_iter: expected a positive integer, got {max_iter!r}")
-    return max_iter
+    if tol is not None and not (isinstance(tol, int | float) and 0 < tol < np.inf):
+        raise ValueError(f"tol: expected a positive number, got {tol!r}")
+    return np.asarray(max_iter, np.int32), np.asarray(-1.0 if tol is None else tol)
 
 
 def logistic_mle(
@@ -444,7 +452,7 @@ def logistic_mle(
         >>> bool(fit.converged), bool(fit.separated)
         (True, False)
     """
-    max_iter = _check_options(solver, max_iter)
+    max_iter_a, tol_a = _check_options(solver, max_iter, tol)
     x, y = _as_design(x, y)
     counts = None
     if weights is not None:
@@ -455,7 +463,7 @@ def logistic_mle(
             )
     mean, scale = _standardize(x)
     l2 = jnp.asarray(l2, dtype=x.dtype)
-    return _fit(x, y, counts, mean, scale, l2, solver, tol, max_iter)
+    return _fit(x, y, counts, mean, scale, l2, solver, tol_a, max_iter_a)
 
 
 def _host_shapes(x: ArrayLike, y: ArrayLike) -> tuple[_Data, _Data]:
@@ -481,6 +489,14 @@ def _host_shapes(x: ArrayLike, y: ArrayLike) -> tuple[_Data, _Data]:
         raise ValueError("x and y: expected at least one row, got empty input")
     if xd.ndim == 2 and xd.shape[1] == 0:
         raise ValueError("x: expected at least one column, got shape (n, 0)")
+    # Host data in one canonical layout (x 2-D, float labels), so that 1-D or
+    # 2-D x and bool, int or float y share one compiled fit.
+    if isinstance(xd, np.ndarray):
+        xd = xd.reshape(len(xd), -1)
+        if xd.dtype.kind != "f":
+            xd = xd.astype(np.float64)
+    if isinstance(yd, np.ndarray) and yd.dtype.kind != "f":
+        yd = yd.astype(np.float64)
     return xd, yd
 
 
@@ -506,8 +522,8 @@ def _checked_fit(
     y: Array,
     l2: Array,
     solver: Solver,
-    tol: float | None,
-    max_iter: int,
+    tol: ArrayLike,
+    max_iter: ArrayLike,
 ) -> tuple[LogisticFit, Array]:
     """Value checks and the fit in one compiled call, with one status vector."""
     x, y = _as_design(x, y)
@@ -518,7 +534,8 @@ def _checked_fit(
     return fit, jnp.concatenate([checks, flags])
 
 
-_checked_fit_jit = jax.jit(_checked_fit, static_argnames=("solver", "tol", "max_iter"))
+_checks_jit = jax.jit(lambda x, y: _value_checks(*_as_design(x, y)))
+_checked_fit_jit = jax.jit(_checked_fit, static_argnames=("solver",))
 
 
 def _raise_for(checks: np.ndarray, x: _Data, y: _Data, l2: float) -> None:
@@ -596,10 +613,10 @@ def fit_logistic(
         >>> fit.weight_stderr.round(4)
         Array([0.0653], dtype=float32)
     """
-    max_iter = _check_options(solver, max_iter)
+    max_iter_a, tol_a = _check_options(solver, max_iter, tol)
     l2 = _check_l2(l2)
     x, y = _host_shapes(x, y)
-    fit, status = _checked_fit_jit(x, y, np.float64(l2), solver, tol, max_iter)
+    fit, status = _checked_fit_jit(x, y, np.float64(l2), solver, tol_a, max_iter_a)
     status = np.asarray(status)  # the one device-to-host transfer: 6 ints
     _raise_for(status, x, y, l2)
     separated, converged = bool(status[4]), bool(status[5])
@@ -639,12 +656,11 @@ def _bootstrap(
     y: Array,
     l2: Array,
     solver: Solver,
-    tol: float | None,
-    max_iter: int,
+    tol: ArrayLike,
+    max_iter: ArrayLike,
     sharding: NamedSharding,
-) -> tuple[LogisticBootstrap, Array]:
+) -> LogisticBootstrap:
     x, y = _as_design(x, y)
-    checks = _value_checks(x, y)
     n = y.shape[0]
     keys = jax.lax.with_sharding_constraint(keys, sharding)
     mean, scale = _standardize(x)
@@ -657,13 +673,10 @@ def _bootstrap(
         )
 
     out = jax.vmap(one)(keys)
-    out = jax.tree.map(lambda a: jax.lax.with_sharding_constraint(a, sharding), out)
-    return out, checks
+    return jax.tree.map(lambda a: jax.lax.with_sharding_constraint(a, sharding), out)
 
 
-_bootstrap_jit = jax.jit(
-    _bootstrap, static_argnames=("solver", "tol", "max_iter", "sharding")
-)
+_bootstrap_jit = jax.jit(_bootstrap, static_argnames=("solver", "sharding"))
 
 
 def bootstrap_logistic(
@@ -716,7 +729,7 @@ def bootstrap_logistic(
         >>> boot.weight.shape, boot.weight_ci().shape
         ((200, 1), (1, 2))
     """
-    max_iter = _check_options(solver, max_iter)
+    max_iter_a, tol_a = _check_options(solver, max_iter, tol)
     l2 = _check_l2(l2)
     if not (isinstance(n_resamples, int) and n_resamples >= 1):
         raise ValueError(
@@ -731,8 +744,8 @@ def bootstrap_logistic(
         )
     sharding = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
     keys = jax.random.split(key, n_resamples)
-    out, checks = _bootstrap_jit(
-        keys, x, y, np.float64(l2), solver, tol, max_iter, sharding
+    # Check first: no thousand fits of data with a NaN in them.
+    _raise_for(np.asarray(_checks_jit(x, y)), x, y, l2)
+    return _bootstrap_jit(
+        keys, x, y, np.float64(l2), solver, tol_a, max_iter_a, sharding
     )
-    _raise_for(np.asarray(checks), x, y, l2)
-    return out

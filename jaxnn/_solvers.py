@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import optax
 from jax import Array
 from jax.flatten_util import ravel_pytree
+from jax.typing import ArrayLike
 
 Solver = Literal["newton", "lbfgs"]
 SOLVERS: tuple[str, ...] = ("newton", "lbfgs")
@@ -104,7 +105,7 @@ def minimize(
     *,
     solver: Solver = "newton",
     gtol: Array | float,
-    max_iter: int,
+    max_iter: ArrayLike,
     derivatives: Callable[[Array], tuple[Array, Array]] | None = None,
 ) -> MinimizeResult:
     """Minimize a smooth convex scalar function of a 1-D array with Optax.
