@@ -115,6 +115,12 @@ def test_default_initializer(activation, expected):
         ("tanh", jaxnn.glorot_normal),
         ("hard_sigmoid", jaxnn.glorot_normal),
         ("selu", jaxnn.lecun_normal),
+        ("relu6", jaxnn.he_normal),
+        ("celu", jaxnn.he_normal),
+        ("swish", jaxnn.he_normal),
+        ("softsign", jaxnn.glorot_normal),
+        ("hard_tanh", jaxnn.glorot_normal),
+        ("log_sigmoid", jaxnn.glorot_normal),
     ],
 )
 def test_default_initializer_for_jaxnn_activations(name, expected):

@@ -296,6 +296,21 @@ def test_collapse_equals_linear_network(mode, slope):
     np.testing.assert_allclose(one(x), deep, rtol=1e-5, atol=1e-5)
 
 
+def test_forward_mode_jacobian_is_the_collapsed_weight(params):
+    # With identity activations the network is affine, so its Jacobian with
+    # respect to x is the collapsed weight (transposed), at every x.
+    f = jax.jit(lambda x: jaxnn.mlp(params, x, activation=jaxnn.identity))
+    jac = jax.jacfwd(f)(jnp.array([0.3, -1.0, 2.0]))
+    np.testing.assert_allclose(jac, jaxnn.collapse(params).weight.T, rtol=1e-5)
+    w1, w2 = (np.asarray(layer.weight, np.float64) for layer in params)
+    np.testing.assert_allclose(jac, (w1 @ w2).T, rtol=1e-5, atol=1e-7)
+    # Second order: a nonlinear network's Hessian is symmetric and finite.
+    hess = jax.hessian(lambda x: jnp.sum(jaxnn.mlp(params, x, activation=jnp.tanh)))(
+        jnp.array([0.3, -1.0, 2.0])
+    )
+    np.testing.assert_allclose(hess, hess.T, rtol=1e-5, atol=1e-7)
+
+
 def test_collapse_book_identity():
     # h(h(h(x))) with h(x) = c x is c^3 x: four 1x1 layers of weight 1.
     params = tuple(jaxnn.Dense(jnp.ones((1, 1)), jnp.zeros(1)) for _ in range(4))
