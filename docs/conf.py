@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,11 @@ from sphinx.errors import SphinxError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# The pages' kernels import jaxnn from the source tree too, and draw with Agg.
+# The pages' kernels import jaxnn from the source tree too. (They draw with
+# matplotlib's inline backend, which renders with Agg: no display needed.)
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
 )
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 import jaxnn
 import jaxnn.datasets
@@ -71,6 +72,19 @@ napoleon_use_rtype = False
 # NamedTuples document their fields in an "Attributes:" section, which napoleon
 # turns into attribute entries; _skip_fields drops autodoc's duplicate entries.
 napoleon_use_ivar = False
+# Attribute types come from the docstrings, not from the (verbose) annotations.
+napoleon_attr_annotations = False
+# Show JAX's public names for its types, not their expansion or private home.
+_TYPE_REWRITES = [
+    (
+        re.compile(
+            r"~?jax\.jaxlib\._jax\.Array \| ~?numpy\.ndarray \| ~?numpy\.bool"
+            r" \| ~?numpy\.number \| bool \| int \| float \| complex"
+        ),
+        "~jax.typing.ArrayLike",
+    ),
+    (re.compile(r"~?jax\.jaxlib\._jax\.Array"), "~jax.Array"),
+]
 add_module_names = False
 
 # -- nitpicky ------------------------------------------------------------------
@@ -93,6 +107,8 @@ html_theme = "sphinx_book_theme"
 html_title = f"jaxnn {release}"
 html_static_path = ["_static"]
 templates_path = ["_templates"]
+html_favicon = "_static/favicon.svg"
+html_context = {"default_mode": "auto"}
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": False,
@@ -136,6 +152,27 @@ def _public_names() -> dict[str, Any]:
         for name in module.__all__:
             names[f"{module.__name__}.{name}"] = getattr(module, name)
     return names
+
+
+def _short_type_names(
+    app: Sphinx,
+    what: str,
+    name: str,
+    obj: Any,
+    options: Any,
+    signature: str | None,
+    return_annotation: str | None,
+) -> tuple[str | None, str | None]:
+    """Write ``jax.typing.ArrayLike`` and ``jax.Array`` as users spell them."""
+
+    def rewrite(text: str | None) -> str | None:
+        if text is None:
+            return None
+        for pattern, replacement in _TYPE_REWRITES:
+            text = pattern.sub(replacement, text)
+        return text
+
+    return rewrite(signature), rewrite(return_annotation)
 
 
 def _resolve_public_names(
@@ -196,6 +233,7 @@ def _check_api_reference(app: Sphinx, env: BuildEnvironment) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("autodoc-skip-member", _skip_fields)
+    app.connect("autodoc-process-signature", _short_type_names)
     app.connect("missing-reference", _resolve_public_names)
     app.connect("env-check-consistency", _check_api_reference)
     return {"parallel_read_safe": True}
