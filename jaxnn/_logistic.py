@@ -313,8 +313,12 @@ def _fit(
     solver: Solver,
     tol: ArrayLike,
     max_iter: ArrayLike,
+    start: Array | None = None,
 ) -> LogisticFit:
-    """The traceable fit: x (n, d) and y (n,) of one float dtype."""
+    """The traceable fit: x (n, d) and y (n,) of one float dtype.
+
+    ``start`` is a starting point on the standardized scale (default 0).
+    """
     dtype = x.dtype
     n, d = x.shape
     z = (x - mean[None, :]) / scale[None, :]
@@ -333,13 +337,23 @@ def _fit(
     def objective(theta: Array) -> Array:
         return nll(theta) + 0.5 * jnp.sum(ridge_full * theta**2)
 
+    k = d + 1
+    if k <= 4:
+        # Products of column pairs, (n, k*k): each Hessian is then a vector-
+        # matrix product, which vmap (the bootstrap) turns into one matrix
+        # product over all resamples instead of many tiny ones.
+        pairs = (design[:, :, None] * design[:, None, :]).reshape(n, k * k)
+        weighted_gram = lambda s: (s @ pairs).reshape(k, k)
+    else:
+        weighted_gram = lambda s: (design * s[:, None]).T @ design
+
     def derivatives(theta: Array) -> tuple[Array, Array]:
         # The gradient and Hessian of `objective` in one pass over the rows
         # (the Newton solver's hot loop); the standard errors below use
         # jax.hessian of `objective` itself.
         p = jax.nn.sigmoid(design @ theta)
-        grad = design.T @ (c * (p - y)) + ridge_full * theta
-        hess = (design * (c * p * (1.0 - p))[:, None]).T @ design
+        grad = (c * (p - y)) @ design + ridge_full * theta
+        hess = weighted_gram(c * p * (1.0 - p))
         return grad, hess + jnp.diag(ridge_full)
 
     total = jnp.sum(c)
@@ -349,7 +363,7 @@ def _fit(
     )
     res = minimize(
         objective,
-        jnp.zeros((d + 1,), dtype),
+        jnp.zeros((d + 1,), dtype) if start is None else start.astype(dtype),
         solver=solver,
         gtol=gtol,
         max_iter=max_iter,
@@ -665,9 +679,19 @@ def _bootstrap(
     keys = jax.lax.with_sharding_constraint(keys, sharding)
     mean, scale = _standardize(x)
 
+    l2 = l2.astype(x.dtype)
+    # Every resample starts from the full-data estimate, a few Newton steps
+    # from its own (when that estimate exists): about half the iterations.
+    full = _fit(x, y, None, mean, scale, l2, solver, tol, max_iter)
+    start = jnp.concatenate(
+        [full.weight * scale, (full.bias + full.weight @ mean)[None]]
+    )
+    usable = full.converged & ~full.separated & jnp.all(jnp.isfinite(start))
+    start = jnp.where(usable, start, jnp.zeros_like(start))
+
     def one(key: Array) -> LogisticBootstrap:
         counts = _resample_counts(key, n, x.dtype)
-        f = _fit(x, y, counts, mean, scale, l2.astype(x.dtype), solver, tol, max_iter)
+        f = _fit(x, y, counts, mean, scale, l2, solver, tol, max_iter, start)
         return LogisticBootstrap(
             f.weight, f.bias, f.log_likelihood, f.iterations, f.converged, f.separated
         )
