@@ -551,19 +551,37 @@ _gelu = _elementwise(_gelu_val, _gelu_der)
 _SQRT_2_OVER_PI = 0.7978845608028654
 
 
+def _gelu_tanh_parts(x: Array) -> tuple[Array, Array, Array, Array, Array]:
+    """``(xc, u, du, E, K)``: u = 2 sqrt(2/pi) (x + 0.044715 x^3), du = u'(x),
+    and exp(-|u|) = E * K shifted as in ``_exp_tail``; x clipped to 1e4."""
+    xc = jnp.clip(x, -1e4, 1e4)  # keeps x^3 finite; beyond, the limits apply
+    x2 = xc * xc
+    u = (2.0 * _SQRT_2_OVER_PI) * (xc + 0.044715 * (x2 * xc))
+    du = (2.0 * _SQRT_2_OVER_PI) * (1.0 + (3.0 * 0.044715) * x2)
+    big, k = _exp_tail(_neg_abs(u))
+    return xc, u, du, big, k
+
+
 def _gelu_tanh_val(x: Array) -> Array:
-    # x/2 (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3):
-    # the sigmoid form has no 1 + tanh cancellation for x < 0.
-    u2 = 2.0 * _SQRT_2_OVER_PI * (x + 0.044715 * (x * x * x))
-    return _clamp_inf(x, x * _sigmoid_val(u2), 0.0, jnp.inf)
+    # x/2 (1 + tanh(u/2)) = x sigmoid(u): the sigmoid form has no 1 + tanh
+    # cancellation for x < 0, and its exp(-|u|) is shifted so that the tail
+    # (normal down to x = -10.5) is not flushed to zero. The rounding of u
+    # itself, about |u| eps, still limits the accuracy for x << 0.
+    xc, u, _, big, k = _gelu_tanh_parts(x)
+    e = big * k
+    y = jnp.where(u >= 0, xc / (1.0 + e), (xc * big) / (1.0 + e) * k)
+    return jnp.where(jnp.abs(x) > 1e4, jnp.where(x > 0, x, 0.0), y)
 
 
 def _gelu_tanh_der(x: Array) -> Array:
-    xc = jnp.clip(x, -1e4, 1e4)  # keep x^3 finite for the unused terms
-    u2 = 2.0 * _SQRT_2_OVER_PI * (xc + 0.044715 * (xc * xc * xc))
-    du2 = 2.0 * _SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * (xc * xc))
-    y = _sigmoid_val(u2) + xc * du2 * _sigmoid_der(u2)
-    return _clamp_inf(x, y, 0.0, 1.0)
+    # sigmoid(u) + x u' sigmoid'(u) over the denominator (1 + e)^2, e = exp(-|u|).
+    xc, u, du, big, k = _gelu_tanh_parts(x)
+    e = big * k
+    xdu = xc * du
+    d_pos = (1.0 + e * (1.0 + xdu)) / (1.0 + e * (2.0 + e))
+    d_neg = big / (1.0 + e) * (1.0 + xdu / (1.0 + e)) * k
+    y = jnp.where(u >= 0, d_pos, d_neg)
+    return jnp.where(jnp.abs(x) > 1e4, jnp.where(x > 0, 1.0, 0.0), y)
 
 
 _gelu_tanh = _elementwise(_gelu_tanh_val, _gelu_tanh_der)
@@ -584,34 +602,39 @@ _softsign = _elementwise(_softsign_val, _softsign_der)
 # Piecewise-linear functions: plain selects, whose autodiff already gives the
 # documented kink convention (the kink point takes the outer piece), because
 # each condition is a strict inequality around the identity-like piece.
+# Comparisons with NaN are false, so each ends by passing NaN through.
+
+
+def _keep_nan(x: Array, y: Array) -> Array:
+    return jnp.where(jnp.isnan(x), x, y)
 
 
 @jax.jit
 def _relu_k(x: Array) -> Array:
-    return jnp.where(x > 0, x, jnp.zeros_like(x))
+    return jnp.where(x <= 0, jnp.zeros_like(x), x)  # NaN falls through to x
 
 
 @jax.jit
 def _leaky_relu_k(x: Array, slope: Array) -> Array:
-    return jnp.where(x > 0, x, slope * x)
+    return jnp.where(x <= 0, slope * x, x)  # NaN falls through to x
 
 
 @jax.jit
 def _relu6_k(x: Array) -> Array:
     inside = (x > 0) & (x < 6)
-    return jnp.where(inside, x, jnp.where(x >= 6, 6.0, 0.0).astype(x.dtype))
+    return _keep_nan(x, jnp.where(inside, x, jnp.where(x >= 6, 6.0, 0.0)))
 
 
 @jax.jit
 def _hard_tanh_k(x: Array) -> Array:
     inside = (x > -1) & (x < 1)
-    return jnp.where(inside, x, jnp.where(x >= 1, 1.0, -1.0).astype(x.dtype))
+    return _keep_nan(x, jnp.where(inside, x, jnp.where(x >= 1, 1.0, -1.0)))
 
 
 @jax.jit
 def _hard_sigmoid_k(x: Array) -> Array:
     inside = (x > -3) & (x < 3)
-    return jnp.where(inside, x / 6.0 + 0.5, jnp.where(x >= 3, 1.0, 0.0))
+    return _keep_nan(x, jnp.where(inside, x / 6.0 + 0.5, jnp.where(x >= 3, 1.0, 0.0)))
 
 
 @jax.jit
@@ -621,7 +644,7 @@ def _identity_k(x: Array) -> Array:
 
 @jax.jit
 def _step_k(x: Array) -> Array:
-    return jnp.where(x > 0, 1.0, 0.0).astype(x.dtype)
+    return _keep_nan(x, jnp.where(x > 0, 1.0, 0.0))
 
 
 # ---------------------------------------------------------------------------
@@ -713,7 +736,7 @@ def surrogate_step(
     k = float(slope)
 
     def value(x: Array) -> Array:
-        return jnp.where(x > 0, 1.0, 0.0).astype(x.dtype)
+        return _keep_nan(x, jnp.where(x > 0, 1.0, 0.0))
 
     def der(x: Array) -> Array:
         if kind == "straight_through":

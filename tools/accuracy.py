@@ -10,8 +10,8 @@ mish, where no plain float32 formula can keep a small relative error, the
 error is measured as an absolute error in units of ``eps = 2**-23`` (one ulp
 of 1.0) instead. "Next to the root" is defined by cancellation: each of these
 derivatives is a sum of two terms, a + b (silu: s + x s (1 - s); gelu:
-Phi + x phi; mish: t + x s sech^2(softplus)), and the absolute criterion
-applies where |a| + |b| >= 2 |a + b|, i.e. where the sum loses at least one
+Phi + x phi; mish: t + x s sech^2(softplus); gelu's tanh form likewise), and
+the absolute criterion applies where |a| + |b| >= 2 |a + b|, i.e. where the sum loses at least one
 bit to cancellation (x in about [-3.0, -0.53] for silu, [-1.52, -0.33] for gelu,
 [-3.0, -0.49] for mish).
 
@@ -107,6 +107,10 @@ ROOT_TERMS: dict[str, Callable[[Any], tuple[Any, Any]]] = {
     "silu": lambda x: (_sig(x), x * _sig(x) * _sig(-x)),
     "gelu": lambda x: (mp.ncdf(x), x * mp.npdf(x)),
     "mish": _mish_terms,
+    "gelu_tanh": lambda x: (
+        _gelu_tanh(x) / x if x else mp.mpf(0.5),
+        _gelu_tanh_der(x) - (_gelu_tanh(x) / x if x else mp.mpf(0.5)),
+    ),
 }
 
 JAXNN: dict[str, Callable[[jax.Array], jax.Array]] = {
