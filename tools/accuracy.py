@@ -11,9 +11,9 @@ error is measured as an absolute error in units of ``eps = 2**-23`` (one ulp
 of 1.0) instead. "Next to the root" is defined by cancellation: each of these
 derivatives is a sum of two terms, a + b (silu: s + x s (1 - s); gelu:
 Phi + x phi; mish: t + x s sech^2(softplus); gelu's tanh form likewise), and
-the absolute criterion applies where |a| + |b| >= 2 |a + b|, i.e. where the sum loses at least one
-bit to cancellation (x in about [-3.0, -0.53] for silu, [-1.52, -0.33] for gelu,
-[-3.0, -0.49] for mish).
+the absolute criterion applies where |a| + |b| >= 2 |a + b|, i.e. where the
+sum loses at least one bit to cancellation (x in about [-3.0, -0.53] for silu,
+[-1.52, -0.33] for gelu, [-3.0, -0.49] for mish).
 
 Usage::
 
