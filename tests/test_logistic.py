@@ -318,29 +318,28 @@ def test_not_converged_warns() -> None:
 
 
 def test_core_under_jit_and_vmap_reports_status_instead_of_raising() -> None:
-    """One separated and one ordinary data set, fitted in one vmap."""
-    ys = jnp.array([[0.0, 0, 0, 1, 1, 1], [0.0, 1, 0, 0, 1, 1]])
-    fits = jax.jit(jax.vmap(lambda y: jaxnn.logistic_mle(jnp.asarray(X6), y)))(ys)
-    assert fits.weight.shape == (2, 1)
-    assert fits.separated.tolist() == [True, False]
-    assert bool(fits.converged[1])
-    ref = _statsmodels(X6, np.asarray(ys[1]))
-    np.testing.assert_allclose(
-        [float(fits.bias[1]), float(fits.weight[1, 0])], ref.params, rtol=1e-3
-    )
+    """Three problems in one vmap: separated, ordinary, and frequency-weighted.
 
-
-def test_core_weights_equal_duplicated_rows() -> None:
-    """Frequency weights: weight 2 on a row is the same fit as the row twice."""
-    y = np.array([0.0, 1, 0, 1, 1, 0])
+    The weighted fit must equal statsmodels on the rows repeated as weighted.
+    """
+    y_sep = np.array([0.0, 0, 0, 1, 1, 1])
+    y = np.array([0.0, 1, 0, 0, 1, 1])
     c = np.array([1.0, 2.0, 1.0, 3.0, 1.0, 2.0])
-    fit = jax.jit(jaxnn.logistic_mle)(X6, y, weights=c)
+    ys = jnp.asarray(np.stack([y_sep, y, y]))
+    cs = jnp.asarray(np.stack([np.ones(6), np.ones(6), c]))
+    core = lambda y, c: jaxnn.logistic_mle(jnp.asarray(X6), y, weights=c)
+    fits = jax.jit(jax.vmap(core))(ys, cs)
+    assert fits.weight.shape == (3, 1) and fits.covariance.shape == (3, 2, 2)
+    assert fits.separated.tolist() == [True, False, False]
+    assert fits.converged[1:].all()
+    ref = _statsmodels(X6, y)
+    est = np.asarray([fits.bias[1], fits.weight[1, 0]])
+    np.testing.assert_allclose(est, ref.params, rtol=1e-3)
     rows = np.repeat(np.arange(6), c.astype(int))
     ref = _statsmodels(X6[rows], y[rows])
-    np.testing.assert_allclose(
-        [float(fit.bias), float(fit.weight[0])], ref.params, rtol=1e-3
-    )
-    np.testing.assert_allclose(float(fit.log_likelihood), ref.llf, rtol=1e-4)
+    est = np.asarray([fits.bias[2], fits.weight[2, 0]])
+    np.testing.assert_allclose(est, ref.params, rtol=1e-3)
+    np.testing.assert_allclose(float(fits.log_likelihood[2]), ref.llf, rtol=1e-4)
 
 
 # -- bootstrap ---------------------------------------------------------------------
@@ -413,14 +412,15 @@ def test_resample_counts_are_uniform(key) -> None:
     """Each row is drawn with probability 1/n: a chi-square check of the counts."""
     from jaxnn._logistic import _resample_counts
 
-    n = 50
-    total = np.asarray(
-        jax.vmap(lambda k: _resample_counts(k, n, jnp.float32))(
-            jax.random.split(key, 2000)
-        ).sum(0)
+    n, draws = 50, 2000
+    total_counts = jax.jit(
+        lambda keys: jax.vmap(lambda k: _resample_counts(k, n, jnp.float32))(keys).sum(
+            0
+        )
     )
-    expected = 2000.0
-    chi2 = float(np.sum((total - expected) ** 2 / expected))
+    total = np.asarray(total_counts(jax.random.split(key, draws)))
+    assert total.sum() == n * draws
+    chi2 = float(np.sum((total - draws) ** 2 / draws))
     assert chi2 < 95.0  # the 0.9999 quantile of chi-square with 49 d.o.f. is ~95
 
 
