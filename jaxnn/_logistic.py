@@ -173,8 +173,8 @@ class LogisticFit(NamedTuple):
             confidence limit.
 
         Examples:
-            >>> fit = jaxnn.fit_logistic(jnp.array([0., 1, 2, 3, 4, 5]),
-            ...                          jnp.array([0., 0, 1, 0, 1, 1]))
+            >>> fit = jaxnn.fit_logistic(np.array([0.0, 1, 2, 3, 4, 5]),
+            ...                          np.array([0.0, 0, 1, 0, 1, 1]))
             >>> fit.table().shape
             (2, 6)
         """

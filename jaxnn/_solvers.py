@@ -54,11 +54,12 @@ def newton(*, damping: float = 0.0) -> optax.GradientTransformationExtraArgs:
         >>> from jaxnn._solvers import newton
         >>> f = lambda t: jnp.sum((t - 3.0) ** 2) + t[0] * t[1]
         >>> opt = newton()
-        >>> params = jnp.zeros(2)
-        >>> updates, _ = opt.update(
-        ...     jax.grad(f)(params), opt.init(params), hessian=jax.hessian(f)(params)
-        ... )
-        >>> optax.apply_updates(params, updates)  # one step solves a quadratic
+        >>> @jax.jit
+        ... def step(params):
+        ...     g, h = jax.grad(f)(params), jax.hessian(f)(params)
+        ...     updates, _ = opt.update(g, opt.init(params), hessian=h)
+        ...     return optax.apply_updates(params, updates)
+        >>> step(jnp.zeros(2))  # one step solves a quadratic
         Array([2., 2.], dtype=float32)
     """
 
