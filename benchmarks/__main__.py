@@ -55,25 +55,27 @@ def run_worker(suite: str, side: str, quick: bool, timeout: float) -> dict[str, 
             "loadavg_end": _env.loadavg(),
             "returncode": code,
         }
-        if code == 0 and out.exists():
+        result: dict[str, Any] = {"rows": [], "info": {}, "complete": False}
+        if out.exists():
             result = json.loads(out.read_text())
-        else:
-            note = f"worker {suite}/{side} failed ({code}); see its stderr"
-            result = {
-                "rows": [
-                    {
-                        "suite": suite,
-                        "case": "(worker)",
-                        "implementation": side,
-                        "size": None,
-                        "size_unit": None,
-                        "dtype": None,
-                        "skipped": True,
-                        "note": note,
-                    }
-                ],
-                "info": {},
-            }
+        if code != 0 or not result.get("complete"):
+            note = (
+                f"worker {suite}/{side} failed ({code}) after {len(result['rows'])} "
+                "rows; its other rows are missing (see its stderr)"
+            )
+            result["rows"].append(
+                {
+                    "suite": suite,
+                    "case": "(worker)",
+                    "implementation": side,
+                    "size": None,
+                    "size_unit": None,
+                    "dtype": None,
+                    "skipped": True,
+                    "note": note,
+                }
+            )
+        worker["complete"] = bool(result.get("complete")) and code == 0
         result["worker"] = worker
         return result
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -43,8 +44,23 @@ def device_info() -> dict[str, Any]:
     }
 
 
-def run(suite: str, side: str, settings: Settings) -> dict[str, Any]:
-    """Run every case of one suite on one side; return ``{"rows", "info"}``."""
+def _save(path: str | None, rows: list[Row], info: dict[str, Any], done: bool) -> None:
+    if path is None:
+        return
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump({"rows": rows, "info": info, "complete": done}, f)
+    os.replace(tmp, path)
+
+
+def run(
+    suite: str, side: str, settings: Settings, out: str | None = None
+) -> dict[str, Any]:
+    """Run every case of one suite on one side; return ``{"rows", "info"}``.
+
+    With ``out``, the rows so far are also saved there every few cases, so a
+    worker that is stopped early still leaves what it measured.
+    """
     module = importlib.import_module(f"benchmarks._{suite}")
     info: dict[str, Any] = {}
     if side == "xla":
@@ -79,7 +95,10 @@ def run(suite: str, side: str, settings: Settings) -> dict[str, Any]:
             file=sys.stderr,
             flush=True,
         )
-    return {"rows": rows, "info": info}
+        if i % 10 == 0:
+            _save(out, rows, info, done=False)
+    _save(out, rows, info, done=True)
+    return {"rows": rows, "info": info, "complete": True}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,9 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", required=True, help="JSON file for the rows")
     args = parser.parse_args(argv)
-    result = run(args.suite, args.side, Settings(quick=args.quick))
-    with open(args.out, "w") as f:
-        json.dump(result, f)
+    run(args.suite, args.side, Settings(quick=args.quick), args.out)
     return 0
 
 

@@ -249,3 +249,10 @@ def test_a_real_worker_process_writes_rows(tmp_path):
 
 def test_settings_quick_measures_less():
     assert Settings(quick=True).reps < Settings().reps
+
+
+def test_a_worker_that_runs_out_of_time_leaves_a_note_not_a_crash():
+    result = bench_main.run_worker("mlp", "blas", True, timeout=0.01)
+    (note,) = result["rows"]
+    assert note["skipped"] and "timed out" in note["note"]
+    assert result["worker"]["complete"] is False
