@@ -155,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             "env": {k: v for k, v in os.environ.items() if k.startswith("XLA_")},
         },
         "targets": _analysis.summary(rows, platform),
+        "headlines": _analysis.headlines(rows),
         "results": rows,
     }
     if args.json:

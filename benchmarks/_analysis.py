@@ -14,6 +14,8 @@ less: where the two disagree about a target, load noise is the likely cause.
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Callable
 from typing import Any
 
@@ -331,4 +333,78 @@ def summary(rows: list[Row], platform: str) -> list[dict[str, Any]]:
             "{:.2f} s",
         ),
     ]
+    return out
+
+
+def _geomean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def headlines(rows: list[Row]) -> list[dict[str, Any]]:
+    """A few numbers that summarise a run (for the README and the docs)."""
+    out: list[dict[str, Any]] = []
+    ok = [r for r in rows if not r.get("skipped")]
+
+    def ratio(r: Row, to: str) -> float | None:
+        for x in r.get("ratios", []):
+            if x["to"] == to:
+                return float(x["value"])
+        return None
+
+    acts = [
+        r for r in ok if r["suite"] == "activations" and r["implementation"] == "jaxnn"
+    ]
+    for dtype in ("float32", "bfloat16"):
+        for mode in ("forward", "forward+grad"):
+            mine = [r for r in acts if r["dtype"] == dtype and r["case"].endswith(mode)]
+            vs = [
+                v
+                for r in mine
+                if any(t["target"].startswith("time <=") for t in r.get("targets", []))
+                and (v := ratio(r, "jax.nn")) is not None
+            ]
+            if vs:
+                out.append(
+                    {
+                        "what": f"activations {mode} {dtype}: jaxnn time / jax.nn time",
+                        "value": f"geometric mean {_geomean(vs):.2f}x over "
+                        f"{len(vs)} (activation, size) pairs; "
+                        f"range {min(vs):.2f}x-{max(vs):.2f}x",
+                    }
+                )
+            top = max((r["size"] for r in mine), default=None)
+            fr = [
+                v
+                for r in mine
+                if r["size"] == top
+                and (v := ratio(r, "roofline copy (-x)")) is not None
+            ]
+            if fr:
+                out.append(
+                    {
+                        "what": f"activations {mode} {dtype} at {top:,} elements: "
+                        "fraction of the same-run copy bandwidth",
+                        "value": f"median {statistics.median(fr):.0%}; "
+                        f"range {min(fr):.0%}-{max(fr):.0%}",
+                    }
+                )
+    for case, what in (
+        ("book MNIST forward", "book MNIST forward (jaxnn)"),
+        ("wide MLP forward", "wide MLP forward (jaxnn)"),
+        ("wide MLP train step (Adam)", "wide MLP Adam step (jaxnn)"),
+        ("one fit", "one logistic fit (jaxnn, warm)"),
+        ("bootstrap fits", "1000 bootstrap fits (jaxnn)"),
+    ):
+        for r in ok:
+            if r["case"] == case and r["implementation"] == "jaxnn" and r.get("ratios"):
+                parts = []
+                for x in r["ratios"]:
+                    v = x["value"]
+                    if x["kind"] == "fraction":
+                        parts.append(f"{v:.0%} of {x['to']}")
+                    elif x["kind"] == "speedup":
+                        parts.append(f"{v:.3g}x faster than {x['to']}")
+                    else:
+                        parts.append(f"{v:.2f}x the time of {x['to']}")
+                out.append({"what": what, "value": "; ".join(parts)})
     return out

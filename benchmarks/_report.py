@@ -93,6 +93,15 @@ def _targets(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _headlines(results: dict[str, Any]) -> list[str]:
+    items = results.get("headlines") or []
+    if not items:
+        return []
+    lines = ["## Headline ratios", "", "| what | measured (medians) |", "|---|---|"]
+    lines += [f"| {h['what']} | {h['value']} |" for h in items]
+    return [*lines, ""]
+
+
 def _act_cell(r: Row | None, roof: bool) -> str:
     if r is None:
         return ""
@@ -258,7 +267,8 @@ def _skipped(rows: list[Row]) -> list[str]:
 def markdown(results: dict[str, Any]) -> str:
     """The whole report as Markdown."""
     rows = results["results"]
-    lines = _header(results) + _targets(results) + _activations(rows)
+    lines = _header(results) + _targets(results) + _headlines(results)
+    lines += _activations(rows)
     lines += _table(
         rows,
         "mlp",

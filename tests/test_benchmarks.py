@@ -211,7 +211,14 @@ def test_a_whole_run_writes_the_json_schema_markdown_and_plot(tmp_path, monkeypa
     argv = ["--quick", "--json", str(out), "--markdown", str(md), "--plot", str(png)]
     assert bench_main.main(argv) == 0
     results = json.loads(out.read_text())
-    assert set(results) == {"device", "versions", "run", "targets", "results"}
+    assert set(results) == {
+        "device",
+        "versions",
+        "run",
+        "targets",
+        "headlines",
+        "results",
+    }
     assert {"platform", "kind", "count", "cpu_model", "cores"} <= set(results["device"])
     assert {"jax", "jaxlib", "optax", "numpy", "flax", "equinox"} <= set(
         results["versions"]
