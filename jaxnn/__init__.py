@@ -51,13 +51,13 @@ from jaxnn._network import collapse as collapse
 from jaxnn._network import init_mlp as init_mlp
 from jaxnn._network import mlp as mlp
 
-# [logistic] the logistic model (jaxnn/_logistic.py)
-from jaxnn._logistic import LogisticBootstrap as LogisticBootstrap
-from jaxnn._logistic import LogisticFit as LogisticFit
+# [logistic] the logistic model (jaxnn/_logistic*.py, jaxnn/_solvers.py)
 from jaxnn._logistic import SeparationError as SeparationError
-from jaxnn._logistic import bootstrap_logistic as bootstrap_logistic
 from jaxnn._logistic import fit_logistic as fit_logistic
 from jaxnn._logistic import logistic_mle as logistic_mle
+from jaxnn._logistic_bootstrap import bootstrap_logistic as bootstrap_logistic
+from jaxnn._logistic_results import LogisticBootstrap as LogisticBootstrap
+from jaxnn._logistic_results import LogisticFit as LogisticFit
 
 # [sharding] data-parallel placement (jaxnn/_sharding.py)
 from jaxnn._sharding import data_mesh as data_mesh

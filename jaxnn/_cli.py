@@ -206,7 +206,7 @@ def _bootstrap(
     """Run n bootstrap fits in equal chunks, drawing a progress bar on stderr."""
     import jax
 
-    from jaxnn._logistic import bootstrap_logistic
+    from jaxnn._logistic_bootstrap import bootstrap_logistic
 
     ndev = jax.local_device_count()
     chunk = -(-max(1, -(-n // 20)) // ndev) * ndev  # about 20 chunks, per device

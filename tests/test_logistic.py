@@ -15,7 +15,7 @@ import statsmodels.api as sm
 from jax.sharding import NamedSharding, PartitionSpec
 
 import jaxnn
-from jaxnn._logistic import LogisticBootstrap
+from jaxnn._logistic_results import LogisticBootstrap
 from jaxnn._solvers import minimize, newton
 from jaxnn.datasets import gbsg2, tumor
 
@@ -380,7 +380,7 @@ def test_bootstrap_shapes_sharding_and_intervals(boot, tumour) -> None:
 
 def test_bootstrap_resample_is_a_refit_of_the_drawn_rows(boot, tumour) -> None:
     """Resample i equals statsmodels on the rows its counts imply."""
-    from jaxnn._logistic import _resample_counts
+    from jaxnn._logistic_bootstrap import _resample_counts
 
     x, y = tumour
     key = jax.random.split(jax.random.key(3), N_BOOT)[7]
@@ -410,7 +410,7 @@ def test_bootstrap_percentiles_leave_out_failed_resamples() -> None:
 
 def test_resample_counts_are_uniform(key) -> None:
     """Each row is drawn with probability 1/n: a chi-square check of the counts."""
-    from jaxnn._logistic import _resample_counts
+    from jaxnn._logistic_bootstrap import _resample_counts
 
     n, draws = 50, 2000
     total_counts = jax.jit(
