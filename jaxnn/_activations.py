@@ -240,9 +240,9 @@ def _clamp_inf(x: Array, y: Array, at_neg: float, at_pos: float) -> Array:
 def _sigmoid_val(x: Array) -> Array:
     # e = exp(-|x|) never overflows; 1/(1+e) for x >= 0 and e/(1+e) for x < 0
     # are both accurate, and for x < -87 the result is e itself (no 1 - ...).
-    e = jnp.exp(_neg_abs(x))
-    r = 1.0 / (1.0 + e)
-    return jnp.where(x >= 0, r, e * r)
+    # One exp and one division: 1 / (1 + e) or e / (1 + e).
+    e = jnp.exp(-jnp.abs(x))
+    return jnp.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 def _sigmoid_der(x: Array) -> Array:
@@ -364,11 +364,12 @@ def _silu_val(x: Array) -> Array:
     # x * sigmoid(x) with e = exp(-|x|): x / (1 + e) for x >= 0 and
     # x * e / (1 + e) for x < 0, where e is shifted in the tail because
     # silu(-88.4) = -3.5e-37 is normal while exp(-88.4) is not.
-    big, k = _exp_tail(_neg_abs(x))
+    big, k = _exp_tail(-jnp.abs(x))
     e = big * k
     pos = x >= 0
-    y = x * jnp.where(pos, 1.0, big) / (1.0 + e) * jnp.where(pos, 1.0, k)
-    return _clamp_inf(x, y, 0.0, jnp.inf)
+    # Clamping x at -3e38 turns -inf * 0 into -0 (the limit) and keeps NaN.
+    xc = jnp.maximum(x, -3e38)
+    return xc * jnp.where(pos, 1.0, big) / (1.0 + e) * jnp.where(pos, 1.0, k)
 
 
 def _silu_der(x: Array) -> Array:
