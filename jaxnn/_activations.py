@@ -432,38 +432,73 @@ _mish = _elementwise(_mish_val, _mish_der)
 
 
 # gelu: Phi(x) = exp(-x^2 / 2) m(|x|) for x <= 0, where the scaled tail
-# m(y) = Phi(-y) exp(y^2 / 2) is smooth and fitted below by four Chebyshev
-# polynomials of degree 10 in (y - centre) (fit error < 2e-9 relative, about
-# 1 ulp after float32 evaluation). Computing Phi through erf/erfc instead
-# costs ~100 ulp in the tail: erfc forms exp(-z * z) from a rounded z * z.
-_GELU_PIECES = (
+# m(y) = Phi(-y) exp(y^2 / 2) is smooth and fitted by four polynomials of
+# degree 10 in (y - centre), least squares in relative error at 400 Chebyshev
+# points against mpmath, with the first coefficients rounded to float32 one at
+# a time and the rest refitted (fit error ~1e-9 relative, below 1 ulp after
+# float32 evaluation). The value table holds m; the derivative table holds
+# sqrt(2 pi) m. On [8, 14] they hold exp(-16) y m(y) and exp(-16) m (see
+# _gauss_tail); the factor y saves the value a rounding where it is tightest.
+# Computing Phi through erf/erfc instead costs ~100 ulp in the tail: erfc
+# forms exp(-z * z) from a rounded z * z.
+_GELU_VALUE_PIECES = (
     # y in [0, 2): powers of (y - 1)
     (1.0, (
-        0.2615782916545868, -0.13736401498317719, 0.06210716813802719,
-        -0.025085199624300003, 0.009255191311240196, -0.0031683354172855616,
-        0.0010157062206417322, -0.00030216199229471385, 8.68998613441363e-05,
-        -2.9291544706211425e-05, 7.742724847048521e-06,
+        0.2615782916545868, -0.137364000082016, 0.06210713088512421,
+        -0.02508530393242836, 0.009255555458366871, -0.0031679861713200808,
+        0.0010146013228222728, -0.00030260771745815873, 8.82225067471154e-05,
+        -2.90989555651322e-05, 7.197235390776768e-06,
     )),
     # y in [2, 4): powers of (y - 3)
     (3.0, (
-        0.12151394784450531, -0.03440043702721596, 0.009156321175396442,
-        -0.002310488373041153, 0.0005562115111388266, -0.00012838335533160716,
-        2.8520131309051067e-05, -6.088629561418202e-06, 1.2640734894375782e-06,
-        -2.8418557462828176e-07, 5.592396590259341e-08,
+        0.12151394784450531, -0.03440043702721596, 0.009156332351267338,
+        -0.002310473006218672, 0.000556145969312638, -0.0001284297031816095,
+        2.867566217901185e-05, -6.0333695728331804e-06, 1.1041879588447046e-06,
+        -3.0689702157360443e-07, 1.1532525689972317e-07,
     )),
     # y in [4, 8): powers of (y - 6)
     (6.0, (
-        0.06477931141853333, -0.010266395285725594, 0.0015904740430414677,
-        -0.00024118153669405729, 3.584202568163164e-05, -5.228890131547814e-06,
-        7.487519155802147e-07, -1.0344309231413717e-07, 1.4274325721430614e-08,
-        -2.4220392358387244e-09, 3.287627114989533e-10,
+        0.06477931141853333, -0.010266395285725594, 0.0015904882457107306,
+        -0.00024118070723488927, 3.5822304198518395e-05, -5.229499038250651e-06,
+        7.599300602123549e-07, -1.032661529620782e-07, 1.1497750307398746e-08,
+        -2.439858315383958e-09, 5.798694857617193e-10,
     )),
-    # y in [8, 14]: powers of (y - 11)
+    # y in [8, 14): powers of (y - 11)
     (11.0, (
-        0.0359748899936676, -0.003218494588509202, 0.00028572470182552934,
-        -2.5174238544423133e-05, 2.2016663479007548e-06, -1.912372766810222e-07,
-        1.6489568821498324e-08, -1.3926515496365255e-09, 1.1810001587786445e-10,
-        -1.2097943306865755e-11, 1.029014872443168e-12,
+        4.453284674355018e-08, 6.430816296143504e-11, -8.502035013513431e-12,
+        9.910514249533708e-13, -1.0567534260846889e-13, 1.1137348232244729e-14,
+        -1.5914106893781814e-15, 1.0578460144127478e-16, 4.316359461710727e-17,
+        1.1865683582283558e-18, -2.2588209761873427e-18,
+    )),
+)  # fmt: skip
+_GELU_DERIV_PIECES = (
+    # y in [0, 2): powers of (y - 1)
+    (1.0, (
+        0.6556795239448547, -0.34432050585746765, 0.1556798666715622,
+        -0.06287933886051178, 0.023198066279292107, -0.00794155802577734,
+        0.002548295771703124, -0.0007578082731924951, 0.00021599253523163497,
+        -7.323727186303586e-05, 1.993640216824133e-05,
+    )),
+    # y in [2, 4): powers of (y - 3)
+    (3.0, (
+        0.30459028482437134, -0.0862291008234024, 0.022951766848564148,
+        -0.005791568197309971, 0.0013927031541243196, -0.0003217089979443699,
+        7.491772703360766e-05, -1.5382593119284138e-05, -2.3766425272242486e-07,
+        -6.62419950003823e-07, 1.3723866914006067e-06,
+    )),
+    # y in [4, 8): powers of (y - 6)
+    (6.0, (
+        0.16237765550613403, -0.025734035298228264, 0.003986753057688475,
+        -0.0006045537884347141, 8.980716665973887e-05, -1.310583138547372e-05,
+        1.8967319874718669e-06, -2.5961915639527433e-07, 3.088245748017471e-08,
+        -6.0367195686694686e-09, 1.2638988744484436e-09,
+    )),
+    # y in [8, 14): powers of (y - 11)
+    (11.0, (
+        4.048440693793509e-09, -3.621938582387685e-10, 3.2153623513719864e-11,
+        -2.8329834138307586e-12, 2.4804767614905465e-13, -2.152228387370704e-14,
+        1.783930372739888e-15, -1.565380149299195e-16, 2.125140648264893e-17,
+        -1.3699885246292065e-18, -2.0556282204661483e-19,
     )),
 )  # fmt: skip
 _GELU_BREAKS = (2.0, 4.0, 8.0)
@@ -478,17 +513,19 @@ def _select_piece(y: Array, values: tuple[float, ...]) -> Array:
     return out
 
 
-def _gauss_tail(x: Array, scale: float) -> tuple[Array, Array]:
-    """``(G, M)`` with ``G * M = exp(-x^2 / 2) * scale * m(|x|)``, in float32.
+def _gauss_tail(
+    x: Array, table: tuple[tuple[float, tuple[float, ...]], ...]
+) -> tuple[Array, Array]:
+    """``(G, M)``: ``G * M = exp(-x^2 / 2) * table(|x|)``, in float32.
 
     x = xh + xl with xh on a 1/256 grid (12 significant bits for |x| < 16), so
     xh^2 / 2 and xh * xl are exact and exp(-xh^2 / 2) sees an exact argument;
     the small rest b = -(xh xl + xl^2 / 2), |b| < 0.03, goes through a short
     series, added as G + G (exp(b) - 1) to round once. For |x| >= 8 the
-    exponent is shifted up by 16 (exactly) and the polynomial's coefficients
-    down by exp(-16): x Phi(x) is normal down to x = -13.2 while
-    exp(-x^2 / 2) alone is subnormal beyond |x| = 13.2, and folding the shift
-    into the coefficients costs no extra rounding.
+    exponent is shifted up by 16 (exactly: it is a multiple of 2^-17 below
+    -32) and the table's last piece is pre-scaled by exp(-16): x Phi(x) is
+    normal down to x = -13.2, while exp(-x^2 / 2) alone is subnormal (and
+    flushed to zero by XLA on the CPU) beyond |x| = 13.2.
     """
     xc = jnp.clip(x, -_GELU_YMAX, _GELU_YMAX)
     xh = jnp.round(xc * 256.0) / 256.0
@@ -498,32 +535,23 @@ def _gauss_tail(x: Array, scale: float) -> tuple[Array, Array]:
     y = jnp.minimum(jnp.abs(xc), 14.0)
     z = -0.5 * (xh * xh)
     big = jnp.exp(jnp.where(y >= 8.0, z + _SHIFT, z))
-    shrink = (1.0, 1.0, 1.0, math.exp(-_SHIFT))  # per piece
-    centre = _select_piece(y, tuple(c for c, _ in _GELU_PIECES))
-    v = y - centre
-    n = len(_GELU_PIECES[0][1])
-
-    def coef(i: int) -> Array:
-        return _select_piece(
-            y,
-            tuple(
-                p[i] * scale * f for (_, p), f in zip(_GELU_PIECES, shrink, strict=True)
-            ),
-        )
-
-    m = coef(n - 1)
+    v = y - _select_piece(y, tuple(c for c, _ in table))
+    n = len(table[0][1])
+    m = _select_piece(y, tuple(p[n - 1] for _, p in table))
     for i in range(n - 2, -1, -1):
-        m = m * v + coef(i)
+        m = m * v + _select_piece(y, tuple(p[i] for _, p in table))
     return big + big * ebm1, m
 
 
 def _gelu_val(x: Array) -> Array:
     if x.dtype == jnp.float64:
         return x * (0.5 * jax.lax.erfc(-x * math.sqrt(0.5)))
-    g, m = _gauss_tail(x, 1.0)
+    g, m = _gauss_tail(x, _GELU_VALUE_PIECES)
     # x Phi(x) = x G m for x < 0, and x (1 - Phi(-x)) for x >= 0.
-    # (x m) G: G m alone is Phi(x), subnormal below x = -13.0.
-    xgm = (x * m) * g
+    # (x m) G: G m alone is Phi(x), subnormal below x = -13.0. For |x| >= 8
+    # the table already holds |x| m (times exp(-16)).
+    xm = jnp.where(jnp.abs(x) >= 8.0, jnp.copysign(m, x), x * m)
+    xgm = xm * g
     y = jnp.where(x < 0, xgm, x - xgm)
     far = jnp.abs(x) > _GELU_YMAX
     return jnp.where(far, jnp.where(x > 0, x, 0.0), y)
@@ -537,12 +565,12 @@ def _gelu_der(x: Array) -> Array:
     if x.dtype == jnp.float64:
         phi = jnp.exp(-0.5 * x * x) * _INV_SQRT_2PI
         return 0.5 * jax.lax.erfc(-x * math.sqrt(0.5)) + x * phi
-    g, mt = _gauss_tail(x, 1.0 / _INV_SQRT_2PI)
+    g, mt = _gauss_tail(x, _GELU_DERIV_PIECES)
     far_tail = jnp.abs(x) >= 8.0
+    # On [8, 14] the table holds exp(-16) m = c mt exp(-16): scale x to match.
     xs = x * jnp.where(far_tail, _INV_SQRT_2PI * math.exp(-_SHIFT), 1.0)
     c = jnp.where(far_tail, 1.0, _INV_SQRT_2PI)
-    mc = mt * jnp.where(far_tail, _INV_SQRT_2PI, 1.0)
-    y = jnp.where(x < 0, g * (mc + xs) * c, 1.0 - g * (mc - xs) * c)
+    y = jnp.where(x < 0, g * (mt + xs) * c, 1.0 - g * (mt - xs) * c)
     far = jnp.abs(x) > _GELU_YMAX
     return jnp.where(far, jnp.where(x > 0, 1.0, 0.0), y)
 
