@@ -21,9 +21,13 @@ Conventions shared by all of them:
 * **Accuracy.** In ``float32`` every smooth function and its derivative is
   within 4 ulp of the exact value for ``|x| <= 200`` wherever that value is a
   normal float (within ``4 * eps`` absolutely next to the single root of the
-  derivatives of ``silu``, ``gelu`` and ``mish``). Derivatives come from
-  ``jax.custom_jvp`` rules that use their own accurate formulas, so
-  ``sigmoid'(88)`` is ``6e-39``-ish rather than 0, and no derivative is NaN for
+  derivatives of ``silu``, ``gelu`` and ``mish``, where the derivative's two
+  terms cancel by at least half; ``tools/accuracy.py`` prints the table). The
+  exception is ``gelu(x, approximate=True)`` for ``x < -1``: the float32
+  rounding of its cubic argument ``u`` costs about ``|u|`` ulp (at most ~130,
+  near ``x = -9``; jax.nn's is off by up to 1.7e7 ulp there). Derivatives
+  come from ``jax.custom_jvp`` rules that use their own accurate formulas, so
+  ``sigmoid'(87) = 1.6e-38`` rather than 0, and no derivative is NaN for
   finite input.
 * **Extremes.** ``±inf`` maps to the function's limit (``silu(-inf) = 0``);
   NaN propagates.
@@ -827,8 +831,8 @@ def sigmoid(x: ArrayLike) -> Array:
 
     It is smooth (no kink). Both value and derivative are computed from
     :math:`e^{-|x|}`, so neither overflows nor cancels: :math:`\sigma'(20)
-    \approx 2.06 \times 10^{-9}` and :math:`\sigma'(88) \approx 6 \times
-    10^{-39}` rather than 0.
+    \approx 2.06 \times 10^{-9}` and :math:`\sigma'(87) \approx 1.6 \times
+    10^{-38}` rather than 0.
 
     Args:
         x: input array.
@@ -1093,9 +1097,11 @@ def gelu(x: ArrayLike, *, approximate: bool = False) -> Array:
         x\,\tfrac12\bigl(1 + \tanh\bigl(\sqrt{2/\pi}\,(x + 0.044715 x^3)\bigr)\bigr)
 
     The exact form is the default (as in PyTorch; JAX's default is the
-    approximation) because it is the definition, it is what the accuracy
-    guarantee covers, and it costs no more here. It is smooth; its derivative
-    has one root, at :math:`x \approx -0.7518`.
+    approximation) because it is the definition, and because it is the one
+    computed to within 4 ulp everywhere in float32; the tanh form is itself
+    only a ~1e-3 approximation of it, and below ``x = -1`` its float32
+    evaluation is off by up to ~130 ulp (from rounding its cubic argument).
+    It is smooth; its derivative has one root, at :math:`x \approx -0.7518`.
 
     Args:
         x: input array.
