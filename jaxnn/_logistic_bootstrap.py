@@ -69,7 +69,19 @@ def _bootstrap(
 
     def one(key: Array) -> LogisticBootstrap:
         counts = _resample_counts(key, n, x.dtype)
-        f = _fit(x, y, counts, mean, scale, l2, solver, tol, max_iter, start)
+        f = _fit(
+            x,
+            y,
+            counts,
+            mean,
+            scale,
+            l2,
+            solver,
+            tol,
+            max_iter,
+            start,
+            autodiff_hessian=False,
+        )
         return LogisticBootstrap(
             f.weight, f.bias, f.log_likelihood, f.iterations, f.converged, f.separated
         )

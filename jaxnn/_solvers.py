@@ -98,6 +98,7 @@ class MinimizeResult(NamedTuple):
     grad: Array
     iterations: Array
     converged: Array
+    hessian: Array | None = None  # at params, from ``derivatives`` (Newton only)
 
 
 def minimize(
@@ -176,11 +177,11 @@ def minimize(
 
     grad, hess = derivatives(x0)
     carry = (x0, direction.init(x0), search.init(x0), fun(x0), grad, hess, it0)
-    params, _, _, value, grad, _, it = jax.lax.while_loop(
+    params, _, _, value, grad, hess, it = jax.lax.while_loop(
         lambda c: not_done(c[3], c[4], c[6]), step, carry
     )
     converged = (jnp.max(jnp.abs(grad)) <= gtol) & jnp.isfinite(value)
-    return MinimizeResult(params, value, grad, it, converged)
+    return MinimizeResult(params, value, grad, it, converged, hess)
 
 
 def _minimize_lbfgs(

@@ -198,11 +198,36 @@ def test_separated_data_raise_separation_error(y) -> None:
     assert issubclass(jaxnn.SeparationError, ValueError)
 
 
-def test_quasi_separated_data_raise_separation_error() -> None:
-    # Ties at x = 2 (one 0, one 1); every other row is on its own side.
+@pytest.mark.parametrize(
+    "y",
+    [
+        pytest.param([0, 0, 0, 1, 1, 1], id="tie-1:1"),
+        pytest.param([0, 0, 1, 1, 1, 1], id="tie-0:2"),
+    ],
+)
+def test_quasi_separated_data_raise_separation_error(y) -> None:
+    # Ties at x = 2; every other row is on its own side of x = 2.
     x = np.array([0.0, 1.0, 2.0, 2.0, 3.0, 4.0])
     with pytest.raises(jaxnn.SeparationError):
-        jaxnn.fit_logistic(x, np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0]))
+        jaxnn.fit_logistic(x, np.asarray(y, np.float64))
+
+
+def test_quasi_separation_with_unequal_ties() -> None:
+    """Ties at x = 2 with two 0s and one 1: the tie rows' odds stay finite."""
+    x = np.array([0.0, 1.0, 2.0, 2.0, 2.0, 3.0, 4.0])
+    y = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    with pytest.raises(jaxnn.SeparationError):
+        jaxnn.fit_logistic(x, y)
+
+
+def test_a_far_outlier_on_its_side_is_not_separation(tumour) -> None:
+    """A saturated but correctly classified row does not make the MLE vanish."""
+    x, y = tumour
+    x2, y2 = x.copy(), y.copy()
+    x2[0], y2[0] = 60.0, 1.0  # same shape as the data: no new compilation
+    fit = jaxnn.fit_logistic(x2, y2)
+    _check_against(fit, _statsmodels(x2, y2), rtol=1e-3)
+    assert float(fit.predict_proba(60.0)) > 1 - 1e-6
 
 
 def test_overlapping_data_are_not_separated() -> None:
