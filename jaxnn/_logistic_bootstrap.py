@@ -122,8 +122,10 @@ def bootstrap_logistic(
         solver: as in :func:`fit_logistic`.
         tol: as in :func:`fit_logistic`.
         max_iter: as in :func:`fit_logistic`.
-        mesh: a one-axis mesh to spread resamples over; default
-            ``jaxnn.data_mesh(jax.local_devices())``.
+        mesh: a one-axis mesh to spread resamples over; ``n_resamples``
+            must be a multiple of its size. Default: the local devices, as
+            many of them as divide ``n_resamples`` evenly (all of them when
+            their count divides it).
 
     Returns:
         A :class:`LogisticBootstrap`, every field sharded along axis 0 over
@@ -150,7 +152,12 @@ def bootstrap_logistic(
             f"n_resamples: expected a positive integer, got {n_resamples!r}"
         )
     x, y = _host_shapes(x, y)
-    mesh = data_mesh(jax.local_devices()) if mesh is None else mesh
+    if mesh is None:
+        # JAX shards an axis only evenly: spread over the most local devices
+        # whose count divides n_resamples (all of them for the usual 2^k).
+        devices = jax.local_devices()
+        k = max(k for k in range(1, len(devices) + 1) if n_resamples % k == 0)
+        mesh = data_mesh(devices[:k])
     if n_resamples % mesh.size:
         raise ValueError(
             f"n_resamples: expected a multiple of the mesh's {mesh.size} devices "

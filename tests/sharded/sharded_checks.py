@@ -288,6 +288,14 @@ def main() -> None:
             err_msg=field,
         )
     print("ok   bootstrap over 8 devices == bootstrap on one device")
+    # 12 resamples do not split over 8 devices: the default mesh takes the 6
+    # devices that divide them, rather than refusing the count.
+    boot12 = bootstrap_logistic(key, xl, yl, n_resamples=12)
+    check(
+        len(boot12.weight.sharding.device_set) == 6,
+        "12 resamples spread over the 6 of 8 devices that divide them",
+    )
+    print("ok   bootstrap of 12 resamples over 6 devices")
     print(f"done in {time.perf_counter() - t_start:.1f} s")
 
 
