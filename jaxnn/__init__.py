@@ -64,6 +64,9 @@ from jaxnn._sharding import data_mesh as data_mesh
 from jaxnn._sharding import replicate as replicate
 from jaxnn._sharding import shard_batch as shard_batch
 
+# [datasets] the embedded data sets, as jaxnn.datasets
+from jaxnn import datasets as datasets
+
 __version__ = "0.1.0"
 
 __all__ = [
