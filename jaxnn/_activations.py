@@ -196,7 +196,9 @@ def _exp_tail(z: Array, factor: float = 1.0) -> tuple[Array, Array]:
     ``exp(z)`` would be subnormal (and flushed to zero by XLA on the CPU), and
     ``K = factor * exp(-16)`` (one constant, rounded once). ``z + 16`` is exact
     for ``z < -32``, so no error is added to the exponent. Elsewhere ``E =
-    exp(z)`` and ``K = factor``. Callers form ``(... E ...) * K`` last.
+    exp(z)`` and ``K = factor``. Callers form ``(... E ...) * K`` last. Where
+    exp(z) only enters as a correction to 1 (``1 + e``), ``E`` itself may be
+    used: in the shifted range both ``1 + exp(z)`` and ``1 + E`` round to 1.
     """
     tail = z < _TAIL
     big = jnp.exp(jnp.where(tail, z + _SHIFT, z))
@@ -299,8 +301,7 @@ def _tanh_der(x: Array) -> Array:
     # from |x| = 9 on. e is subnormal for |x| > 43.7 while the result is still
     # normal up to |x| = 44.4, hence the shifted exponential.
     big, k = _exp_tail(2.0 * _neg_abs(x), 4.0)
-    e = big * k * 0.25
-    return big / (1.0 + e * (2.0 + e)) * k
+    return big / (1.0 + big * (2.0 + big)) * k
 
 
 _tanh = _elementwise(_tanh_val, _tanh_der)
@@ -369,11 +370,9 @@ def _silu_val(x: Array) -> Array:
     # x * e / (1 + e) for x < 0, where e is shifted in the tail because
     # silu(-88.4) = -3.5e-37 is normal while exp(-88.4) is not.
     big, k = _exp_tail(-jnp.abs(x))
-    e = big * k
-    pos = x >= 0
     # Clamping x at -3e38 turns -inf * 0 into -0 (the limit) and keeps NaN.
     xc = jnp.maximum(x, -3e38)
-    return xc * jnp.where(pos, 1.0, big) / (1.0 + e) * jnp.where(pos, 1.0, k)
+    return jnp.where(x >= 0, xc, (xc * big) * k) / (1.0 + big)
 
 
 def _silu_der(x: Array) -> Array:
@@ -382,11 +381,10 @@ def _silu_der(x: Array) -> Array:
     # for x <= -0.5, so near the single root (x = -1.278), where the sum
     # cancels, the only error is e's own rounding.
     big, k = _exp_tail(_neg_abs(x))
-    e = big * k
-    pos = x >= 0
-    num = jnp.where(pos, 1.0 + e * (1.0 + x), big * ((1.0 + x) + e))
-    y = num / (1.0 + e * (2.0 + e)) * jnp.where(pos, 1.0, k)
-    return _clamp_inf(x, y, 0.0, 1.0)
+    e = big
+    xc = jnp.clip(x, -1e30, 1e30)  # the limits at ±inf instead of 0 * inf
+    num = jnp.where(x >= 0, 1.0 + e * (1.0 + xc), (big * ((1.0 + xc) + e)) * k)
+    return num / (1.0 + e * (2.0 + e))
 
 
 _silu = _elementwise(_silu_val, _silu_der)
@@ -397,16 +395,15 @@ def _mish_val(x: Array) -> Array:
     # e = exp(-|x|) that is (1 + 2e) / (1 + 2e + 2e^2) for x >= 0 and
     # e (e + 2) / (e (e + 2) + 2) for x < 0: one exponential instead of the
     # exp, log1p and tanh of x * tanh(softplus(x)), and no cancellation.
-    big, k = _exp_tail(_neg_abs(x))
-    e = big * k
-    pos = x >= 0
+    big, k = _exp_tail(-jnp.abs(x))
+    e = big
+    xc = jnp.maximum(x, -3e38)  # -inf * 0 becomes -0, the limit
     two_e = 2.0 * e
     t_pos = (1.0 + two_e) / (1.0 + two_e * (1.0 + e))
     # For x < 0, t = e q with q = (e + 2) / (e^2 + 2e + 2)
     # = 1 - e (1 + e) / (2 + e (2 + e)): a correction below 0.4 on 1.
     q = 1.0 - e * (1.0 + e) / (2.0 + e * (2.0 + e))
-    y = jnp.where(pos, x * t_pos, (x * big) * q * k)
-    return _clamp_inf(x, y, 0.0, jnp.inf)
+    return jnp.where(x >= 0, xc * t_pos, ((xc * big) * q) * k)
 
 
 def _mish_der(x: Array) -> Array:
@@ -417,8 +414,8 @@ def _mish_der(x: Array) -> Array:
     # terms are ~0.8 at the root (x = -1.192) instead of ~6, and 1 + x, 6 + 4x
     # are exact there.
     big, k = _exp_tail(_neg_abs(x))
-    e = big * k
-    pos = x >= 0
+    e = big
+    x = jnp.clip(x, -1e30, 1e30)  # the limits at ±inf instead of 0 * inf
     # Squares of denominators are expanded in powers of e to round once:
     # (1 + 2e + 2e^2)^2 = 1 + e (4 + e (8 + e (8 + 4e))) and
     # (e^2 + 2e + 2)^2 = 4 + e (8 + e (8 + e (4 + e))).
@@ -429,7 +426,7 @@ def _mish_der(x: Array) -> Array:
     d_neg2 = 4.0 + e * (8.0 + e * (8.0 + e * (4.0 + e)))
     num = 4.0 * (1.0 + x) + e * ((6.0 + 4.0 * x) + e * (4.0 + e))
     y_neg = big * num / d_neg2 * k
-    return _clamp_inf(x, jnp.where(pos, y_pos, y_neg), 0.0, 1.0)
+    return jnp.where(x >= 0, y_pos, y_neg)
 
 
 _mish = _elementwise(_mish_val, _mish_der)
@@ -601,15 +598,14 @@ def _gelu_tanh_val(x: Array) -> Array:
     # (normal down to x = -10.5) is not flushed to zero. The rounding of u
     # itself, about |u| eps, still limits the accuracy for x << 0.
     xc, u, _, big, k = _gelu_tanh_parts(x)
-    e = big * k
-    y = jnp.where(u >= 0, xc / (1.0 + e), (xc * big) / (1.0 + e) * k)
+    y = jnp.where(u >= 0, xc, (xc * big) * k) / (1.0 + big)
     return jnp.where(jnp.abs(x) > 1e4, jnp.where(x > 0, x, 0.0), y)
 
 
 def _gelu_tanh_der(x: Array) -> Array:
     # sigmoid(u) + x u' sigmoid'(u) over the denominator (1 + e)^2, e = exp(-|u|).
     xc, u, du, big, k = _gelu_tanh_parts(x)
-    e = big * k
+    e = big
     xdu = xc * du
     d_pos = (1.0 + e * (1.0 + xdu)) / (1.0 + e * (2.0 + e))
     d_neg = big / (1.0 + e) * (1.0 + xdu / (1.0 + e)) * k
