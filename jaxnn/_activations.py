@@ -43,6 +43,7 @@ and with exact splits of ``x * x``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -202,15 +203,20 @@ _LN2_HI = 0.693359375  # 9 significant bits: k * _LN2_HI is exact for |k| < 2^15
 _LN2_LO = -2.12194440e-4
 
 
-def _exp_neg(z: Array) -> Array:
-    """``exp(z)`` for ``z <= 0``: 0 below about -87.3 (no subnormals), NaN kept.
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _exp_neg(z: Array, log2_scale: int = 0) -> Array:
+    """``exp(z) * 2**log2_scale`` for ``z <= 0``, within 1.0 ulp in float32.
 
-    Written out (Cody-Waite reduction, a degree-7 polynomial, the power of 2
-    built from its bits) because XLA's ``exp`` is ~30% slower on the CPU: it
-    guards overflow and subnormal results, which these callers never need.
+    Results below the smallest normal float are 0 (as XLA's CPU flush would
+    make them); NaN propagates. Written out (Cody-Waite reduction, Cephes'
+    polynomial, the power of 2 built from its exponent bits) because XLA's
+    ``exp`` costs ~30% more on the CPU, guarding overflow and subnormal
+    results that these callers never produce. The power-of-2 factor is exact
+    and free: it lets a caller form ``4 exp(z)`` even where ``exp(z)`` alone
+    would be subnormal.
     """
     if z.dtype != jnp.float32:
-        return jnp.exp(z)
+        return jnp.exp(z) * 2.0**log2_scale
     zc = jnp.maximum(z, -100.0)  # exp(-inf) = 0; NaN passes through max
     k = jnp.round(zc * _LOG2E)
     r = (zc - k * _LN2_HI) - k * _LN2_LO
@@ -218,9 +224,22 @@ def _exp_neg(z: Array) -> Array:
     for c in _EXP_P[-2::-1]:
         p = p * r + c
     p = 1.0 + (r + (r * r) * p)
-    # 2^k from its exponent bits; k < -126 (exp(z) subnormal) gives 0.
-    ki = jnp.maximum(k.astype(jnp.int32), -127) + 127
+    bias = 127 + log2_scale
+    ki = jnp.maximum(k.astype(jnp.int32), -bias) + bias  # 0 bits: 2^k -> 0
     return p * jax.lax.bitcast_convert_type(ki << 23, jnp.float32)
+
+
+@_exp_neg.defjvp
+def _exp_neg_jvp(
+    log2_scale: int, primals: tuple[Array], tangents: tuple[Array]
+) -> tuple[Array, Array]:
+    y = _exp_neg(primals[0], log2_scale)
+    return y, y * tangents[0]
+
+
+# Tails scaled by 2^16 in the exponent bits (see _exp_neg), and the way back.
+_TAIL_BITS = 16
+_TAIL_UNSCALE = 2.0**-_TAIL_BITS
 
 
 def _exp_tail(z: Array, factor: float = 1.0) -> tuple[Array, Array]:
@@ -264,7 +283,7 @@ def _expm1_neg(z: Array) -> Array:
         p = p * zs + c
     small = zs + zs * zs * p
     # Below -0.7, exp(z) <= 0.5 so exp(z) - 1 has no harmful cancellation.
-    return jnp.where(z > -0.7, small, jnp.exp(z) - 1.0)
+    return jnp.where(z > -0.7, small, _exp_neg(z) - 1.0)
 
 
 def _clamp_inf(x: Array, y: Array, at_neg: float, at_pos: float) -> Array:
@@ -281,7 +300,7 @@ def _sigmoid_val(x: Array) -> Array:
     # e = exp(-|x|) never overflows; 1/(1+e) for x >= 0 and e/(1+e) for x < 0
     # are both accurate, and for x < -87 the result is e itself (no 1 - ...).
     # One exp and one division: 1 / (1 + e) or e / (1 + e).
-    e = jnp.exp(-jnp.abs(x))
+    e = _exp_neg(-jnp.abs(x))
     return jnp.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
@@ -289,13 +308,13 @@ def _sigmoid_der(x: Array) -> Array:
     # s(1 - s) = e / (1 + e)^2: no cancellation (JAX's s * (1 - s) is exactly 0
     # for x > 17 in float32), and e is normal wherever the result is. The
     # square is expanded as 1 + e (2 + e) so that it is rounded once.
-    e = jnp.exp(_neg_abs(x))
+    e = _exp_neg(_neg_abs(x))
     return e / (1.0 + e * (2.0 + e))
 
 
 def _sigmoid_neg(x: Array) -> Array:
     """``sigmoid(-x)``, accurate (not ``1 - sigmoid(x)``)."""
-    e = jnp.exp(_neg_abs(x))
+    e = _exp_neg(_neg_abs(x))
     r = 1.0 / (1.0 + e)
     return jnp.where(x >= 0, e * r, r)
 
@@ -306,7 +325,7 @@ _sigmoid = _elementwise(_sigmoid_val, _sigmoid_der)
 def _softplus_val(x: Array) -> Array:
     # max(x, 0) + log1p(exp(-|x|)): the exponential never overflows and both
     # terms are non-negative, so nothing cancels.
-    e = jnp.exp(_neg_abs(x))
+    e = _exp_neg(_neg_abs(x))
     return jnp.where(x >= 0, x, 0.0) + jnp.log1p(e)
 
 
@@ -316,7 +335,7 @@ _softplus = _elementwise(_softplus_val, _sigmoid_val)
 def _log_sigmoid_val(x: Array) -> Array:
     # -softplus(-x) = min(x, 0) - log1p(exp(-|x|)), not log(sigmoid(x)), which
     # underflows to log(0) = -inf below x = -88.
-    e = jnp.exp(_neg_abs(x))
+    e = _exp_neg(_neg_abs(x))
     return jnp.where(x >= 0, 0.0, x) - jnp.log1p(e)
 
 
@@ -333,9 +352,10 @@ def _tanh_val(x: Array) -> Array:
 def _tanh_der(x: Array) -> Array:
     # 1 - tanh^2 = 4 e / (1 + e)^2 with e = exp(-2|x|); 1 - tanh^2 itself is 0
     # from |x| = 9 on. e is subnormal for |x| > 43.7 while the result is still
-    # normal up to |x| = 44.4, hence the shifted exponential.
-    big, k = _exp_tail(2.0 * _neg_abs(x), 4.0)
-    return big / (1.0 + big * (2.0 + big)) * k
+    # normal up to |x| = 44.4, so 4 e is formed directly (its factor 4 goes
+    # into the exponent bits): 4 e / (1 + e (2 + e)) with e = 4e / 4.
+    e4 = _exp_neg(2.0 * _neg_abs(x), 2)
+    return e4 / (1.0 + e4 * (0.5 + e4 * 0.0625))
 
 
 _tanh = _elementwise(_tanh_val, _tanh_der)
@@ -401,23 +421,27 @@ _selu = _elementwise(_selu_val, _selu_der)
 
 def _silu_val(x: Array) -> Array:
     # x * sigmoid(x) with e = exp(-|x|): x / (1 + e) for x >= 0 and
-    # x * e / (1 + e) for x < 0, where e is shifted in the tail because
-    # silu(-88.4) = -3.5e-37 is normal while exp(-88.4) is not.
-    big, k = _exp_tail(-jnp.abs(x))
+    # x * e / (1 + e) for x < 0. silu(-88.4) = -3.5e-37 is normal while
+    # exp(-88.4) is not, so E = 2^16 e is formed instead (exactly, in the
+    # exponent bits) and x * E scaled back; 1 + e only needs e = E / 2^16.
+    big = _exp_neg(-jnp.abs(x), _TAIL_BITS)
+    e = big * _TAIL_UNSCALE
     # Clamping x at -3e38 turns -inf * 0 into -0 (the limit) and keeps NaN.
     xc = jnp.maximum(x, -3e38)
-    return jnp.where(x >= 0, xc, (xc * big) * k) / (1.0 + big)
+    return jnp.where(x >= 0, xc, (xc * big) * _TAIL_UNSCALE) / (1.0 + e)
 
 
 def _silu_der(x: Array) -> Array:
     # s (1 + x (1 - s)) expanded over the common denominator (1 + e)^2:
     # (1 + e + x e) for x >= 0 and e ((1 + x) + e) for x < 0. 1 + x is exact
     # for x <= -0.5, so near the single root (x = -1.278), where the sum
-    # cancels, the only error is e's own rounding.
-    big, k = _exp_tail(_neg_abs(x))
-    e = big
+    # cancels, the only error is e's own rounding. E = 2^16 e as in _silu_val.
+    big = _exp_neg(-jnp.abs(x), _TAIL_BITS)
+    e = big * _TAIL_UNSCALE
     xc = jnp.clip(x, -1e30, 1e30)  # the limits at ±inf instead of 0 * inf
-    num = jnp.where(x >= 0, 1.0 + e * (1.0 + xc), (big * ((1.0 + xc) + e)) * k)
+    num = jnp.where(
+        x >= 0, 1.0 + e * (1.0 + xc), (big * ((1.0 + xc) + e)) * _TAIL_UNSCALE
+    )
     return num / (1.0 + e * (2.0 + e))
 
 
@@ -569,7 +593,7 @@ def _gauss_tail(
     ebm1 = b * (1.0 + b * (0.5 + b * (1.0 / 6.0 + b * (1.0 / 24.0))))
     y = jnp.minimum(jnp.abs(xc), 14.0)
     z = -0.5 * (xh * xh)
-    big = jnp.exp(jnp.where(y >= 8.0, z + _SHIFT, z))
+    big = _exp_neg(jnp.where(y >= 8.0, z + _SHIFT, z))
     v = y - _select_piece(y, tuple(c for c, _ in table))
     n = len(table[0][1])
     m = _select_piece(y, tuple(p[n - 1] for _, p in table))
@@ -616,34 +640,36 @@ _SQRT_2_OVER_PI = 0.7978845608028654
 
 
 def _gelu_tanh_parts(x: Array) -> tuple[Array, Array, Array, Array, Array]:
-    """``(xc, u, du, E, K)``: u = 2 sqrt(2/pi) (x + 0.044715 x^3), du = u'(x),
-    and exp(-|u|) = E * K shifted as in ``_exp_tail``; x clipped to 1e4."""
+    """``(xc, u, du, E, e)``: u = 2 sqrt(2/pi) (x + 0.044715 x^3), du = u'(x),
+    e = exp(-|u|) and E = 2^16 e (normal where e is not); x clipped to 1e4."""
     xc = jnp.clip(x, -1e4, 1e4)  # keeps x^3 finite; beyond, the limits apply
     x2 = xc * xc
     u = (2.0 * _SQRT_2_OVER_PI) * (xc + 0.044715 * (x2 * xc))
     du = (2.0 * _SQRT_2_OVER_PI) * (1.0 + (3.0 * 0.044715) * x2)
-    big, k = _exp_tail(_neg_abs(u))
-    return xc, u, du, big, k
+    big = _exp_neg(-jnp.abs(u), _TAIL_BITS)
+    return xc, u, du, big, big * _TAIL_UNSCALE
 
 
 def _gelu_tanh_val(x: Array) -> Array:
     # x/2 (1 + tanh(u/2)) = x sigmoid(u): the sigmoid form has no 1 + tanh
-    # cancellation for x < 0, and its exp(-|u|) is shifted so that the tail
-    # (normal down to x = -10.5) is not flushed to zero. The rounding of u
-    # itself, about |u| eps, still limits the accuracy for x << 0.
-    xc, u, _, big, k = _gelu_tanh_parts(x)
-    y = jnp.where(u >= 0, xc, (xc * big) * k) / (1.0 + big)
+    # cancellation for x < 0, and its exp(-|u|) is scaled by 2^16 so that the
+    # tail (normal down to x = -10.5) is not flushed to zero. The rounding of
+    # u itself, about |u| eps, still limits the accuracy for x << 0.
+    xc, u, _, big, e = _gelu_tanh_parts(x)
+    y = jnp.where(u >= 0, xc, (xc * big) * _TAIL_UNSCALE) / (1.0 + e)
     return jnp.where(jnp.abs(x) > 1e4, jnp.where(x > 0, x, 0.0), y)
 
 
 def _gelu_tanh_der(x: Array) -> Array:
-    # sigmoid(u) + x u' sigmoid'(u) over the denominator (1 + e)^2, e = exp(-|u|).
-    xc, u, du, big, k = _gelu_tanh_parts(x)
-    e = big
+    # sigmoid(u) + x u' sigmoid'(u) over the denominator (1 + e)^2, e = exp(-|u|):
+    # (1 + e (1 + x u')) for u >= 0 and e ((1 + e) + x u') for u < 0, one
+    # division for both.
+    xc, u, du, big, e = _gelu_tanh_parts(x)
     xdu = xc * du
-    d_pos = (1.0 + e * (1.0 + xdu)) / (1.0 + e * (2.0 + e))
-    d_neg = big / (1.0 + e) * (1.0 + xdu / (1.0 + e)) * k
-    y = jnp.where(u >= 0, d_pos, d_neg)
+    num = jnp.where(
+        u >= 0, 1.0 + e * (1.0 + xdu), (big * ((1.0 + e) + xdu)) * _TAIL_UNSCALE
+    )
+    y = num / (1.0 + e * (2.0 + e))
     return jnp.where(jnp.abs(x) > 1e4, jnp.where(x > 0, 1.0, 0.0), y)
 
 
