@@ -189,14 +189,15 @@ def _neg_abs(x: Array) -> Array:
 _SHIFT = 16.0
 _TAIL = -64.0
 
-# Cephes' expf: exp(r) = 1 + r + r^2 P(r) on |r| <= ln(2) / 2, below 1 ulp.
+# exp(r) = 1 + r + r^2 P(r) on |r| <= 1.1 ln(2) / 2: P of degree 4 fitted for
+# minimax relative error (~2e-9), coefficients rounded to float32 one at a
+# time with the rest refitted; within 1.02 ulp after float32 evaluation.
 _EXP_P = (
-    0.50000001201,
-    0.16666665459,
-    0.041665795894,
-    0.0083334519073,
-    0.0013981999507,
-    0.00019875691500,
+    0.4999997913837433,
+    0.1666644960641861,
+    0.04167097806930542,
+    0.008376400917768478,
+    0.0013717715628445148,
 )
 _LOG2E = 1.4426950408889634
 _LN2_HI = 0.693359375  # 9 significant bits: k * _LN2_HI is exact for |k| < 2^15
@@ -205,15 +206,15 @@ _LN2_LO = -2.12194440e-4
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
 def _exp_neg(z: Array, log2_scale: int = 0) -> Array:
-    """``exp(z) * 2**log2_scale`` for ``z <= 0``, within 1.0 ulp in float32.
+    """``exp(z) * 2**log2_scale`` for ``z <= 0``, within 1.02 ulp in float32.
 
     Results below the smallest normal float are 0 (as XLA's CPU flush would
-    make them); NaN propagates. Written out (Cody-Waite reduction, Cephes'
-    polynomial, the power of 2 built from its exponent bits) because XLA's
-    ``exp`` costs ~30% more on the CPU, guarding overflow and subnormal
-    results that these callers never produce. The power-of-2 factor is exact
-    and free: it lets a caller form ``4 exp(z)`` even where ``exp(z)`` alone
-    would be subnormal.
+    make them); NaN propagates; ``log2_scale`` must be at most 16. Written out
+    (Cody-Waite reduction, a degree-6 polynomial, the power of 2 built from
+    its exponent bits) for that power-of-2 factor: it is exact and free, so a
+    caller can form ``2^16 exp(z)`` where ``exp(z)`` alone would be subnormal
+    without the compare-and-select shift of ``_exp_tail`` (~10% faster
+    overall; on its own this is no faster than XLA's ``exp``).
     """
     if z.dtype != jnp.float32:
         return jnp.exp(z) * 2.0**log2_scale
