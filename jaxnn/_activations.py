@@ -216,11 +216,21 @@ def _exp_neg(z: Array, log2_scale: int = 0) -> Array:
     without the compare-and-select shift of ``_exp_tail`` (~10% faster
     overall; on its own this is no faster than XLA's ``exp``).
     """
+    return _exp_core(z, None, log2_scale)
+
+
+def _exp_core(z: Array, lo: Array | None, log2_scale: int) -> Array:
+    """``exp(z + lo) * 2**log2_scale`` (see ``_exp_neg``); ``lo`` small, exact
+    ``z`` on a coarse grid: the sum is never rounded, ``lo`` joins the reduced
+    argument (|lo| <= 0.03 keeps it within the polynomial's range)."""
     if z.dtype != jnp.float32:
-        return jnp.exp(z) * 2.0**log2_scale
+        zz = z if lo is None else z + lo
+        return jnp.exp(zz) * 2.0**log2_scale
     zc = jnp.maximum(z, -100.0)  # exp(-inf) = 0; NaN passes through max
     k = jnp.round(zc * _LOG2E)
     r = (zc - k * _LN2_HI) - k * _LN2_LO
+    if lo is not None:
+        r = (zc - k * _LN2_HI) + (lo - k * _LN2_LO)
     p = jnp.asarray(_EXP_P[-1], z.dtype)
     for c in _EXP_P[-2::-1]:
         p = p * r + c
@@ -228,6 +238,20 @@ def _exp_neg(z: Array, log2_scale: int = 0) -> Array:
     bias = 127 + log2_scale
     ki = jnp.maximum(k.astype(jnp.int32), -bias) + bias  # 0 bits: 2^k -> 0
     return p * jax.lax.bitcast_convert_type(ki << 23, jnp.float32)
+
+
+@jax.custom_jvp
+def _exp_hi_lo(hi: Array, lo: Array) -> Array:
+    """``exp(hi + lo)`` without rounding ``hi + lo`` (see ``_exp_core``)."""
+    return _exp_core(hi, lo, 0)
+
+
+@_exp_hi_lo.defjvp
+def _exp_hi_lo_jvp(
+    primals: tuple[Array, Array], tangents: tuple[Array, Array]
+) -> tuple[Array, Array]:
+    y = _exp_hi_lo(*primals)
+    return y, y * (tangents[0] + tangents[1])
 
 
 @_exp_neg.defjvp
@@ -580,8 +604,8 @@ def _gauss_tail(
 
     x = xh + xl with xh on a 1/256 grid (12 significant bits for |x| < 16), so
     xh^2 / 2 and xh * xl are exact and exp(-xh^2 / 2) sees an exact argument;
-    the small rest b = -(xh xl + xl^2 / 2), |b| < 0.03, goes through a short
-    series, added as G + G (exp(b) - 1) to round once. For |x| >= 8 the
+    the small rest b = -(xh xl + xl^2 / 2), |b| < 0.03, joins the reduced
+    argument inside the exponential (``_exp_hi_lo``). For |x| >= 8 the
     exponent is shifted up by 16 (exactly: it is a multiple of 2^-17 below
     -32) and the table's last piece is pre-scaled by exp(-16): x Phi(x) is
     normal down to x = -13.2, while exp(-x^2 / 2) alone is subnormal (and
@@ -591,16 +615,15 @@ def _gauss_tail(
     xh = jnp.round(xc * 256.0) / 256.0
     xl = xc - xh
     b = -(xh * xl + 0.5 * (xl * xl))
-    ebm1 = b * (1.0 + b * (0.5 + b * (1.0 / 6.0 + b * (1.0 / 24.0))))
     y = jnp.minimum(jnp.abs(xc), 14.0)
     z = -0.5 * (xh * xh)
-    big = jnp.exp(jnp.where(y >= 8.0, z + _SHIFT, z))
+    big = _exp_hi_lo(jnp.where(y >= 8.0, z + _SHIFT, z), b)
     v = y - _select_piece(y, tuple(c for c, _ in table))
     n = len(table[0][1])
     m = _select_piece(y, tuple(p[n - 1] for _, p in table))
     for i in range(n - 2, -1, -1):
         m = m * v + _select_piece(y, tuple(p[i] for _, p in table))
-    return big + big * ebm1, m
+    return big, m
 
 
 def _gelu_val(x: Array) -> Array:
