@@ -37,8 +37,10 @@ intermediates to zero, and ``exp`` of an argument that was itself rounded
 (``exp(c - x)``, ``exp(-x * x / 2)``) is off by ``|argument| * eps``
 relatively, i.e. by up to ~60 ulp near the underflow threshold. So tails are
 written with ``e = exp(-|x|)`` (one exponential, never overflowing), with the
-exponent shifted by an exact integer when the plain ``exp`` would be subnormal,
-and with exact splits of ``x * x``.
+exponent shifted by an exact integer when the plain ``exp`` would be subnormal
+(or, in ``tanh'``, ``silu`` and the tanh form of ``gelu``, scaled by a power of 2
+put straight into the exponent bits of a hand-written ``exp``, which saves the
+shift's compare and selects), and with exact splits of ``x * x``.
 """
 
 from __future__ import annotations
@@ -1016,7 +1018,8 @@ def tanh(x: ArrayLike) -> Array:
         \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}, \qquad
         \tanh'(x) = 1 - \tanh^2(x) = \frac{4 e^{-2|x|}}{(1 + e^{-2|x|})^2}
 
-    It is smooth. The derivative is formed from :math:`e^{-2|x|}`, not from
+    It is smooth. The value is XLA's own ``tanh`` (within 3.8 ulp in
+    float32). The derivative is formed from :math:`e^{-2|x|}`, not from
     :math:`1 - \tanh^2`, which is exactly 0 in float32 from :math:`|x| = 9` on.
 
     Args:
@@ -1027,7 +1030,7 @@ def tanh(x: ArrayLike) -> Array:
 
     Examples:
         >>> jaxnn.tanh(jnp.array([-1.0, 0.0, 2.0]))
-        Array([-0.761594,  0.      ,  0.964028 ], dtype=float32)
+        Array([-0.7615942,  0.       ,  0.9640276], dtype=float32)
     """
     return _apply(_tanh, "tanh", x)
 
