@@ -294,6 +294,7 @@ def plot(results: dict[str, Any], path: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     rows = [r for r in results["results"] if not r["skipped"]]
     fig, axes = plt.subplots(2, 3, figsize=(17, 9.5))
@@ -410,6 +411,7 @@ def plot(results: dict[str, Any], path: str) -> None:
         labels = [k for k, _ in logi]
         bars(ax, labels, [v for _, v in logi], ["C1"] * len(logi), "{:.1f}x")
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         for limit in (2, 20):
             ax.axvline(limit, color="red", linestyle="--", linewidth=1)
     ax.set_xlabel("jaxnn speed-up, log scale (red: targets 2x fit, 20x bootstrap)")
