@@ -340,16 +340,18 @@ def _geomean(values: list[float]) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
+def ratio(r: Row, to: str) -> float | None:
+    """The row's time ratio to the contender ``to``, or None if it has none."""
+    for x in r.get("ratios", []):
+        if x["to"] == to:
+            return float(x["value"])
+    return None
+
+
 def headlines(rows: list[Row]) -> list[dict[str, Any]]:
     """A few numbers that summarise a run (for the README and the docs)."""
     out: list[dict[str, Any]] = []
     ok = [r for r in rows if not r.get("skipped")]
-
-    def ratio(r: Row, to: str) -> float | None:
-        for x in r.get("ratios", []):
-            if x["to"] == to:
-                return float(x["value"])
-        return None
 
     acts = [
         r for r in ok if r["suite"] == "activations" and r["implementation"] == "jaxnn"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks._analysis import ratio as ratio_to
+
 Row = dict[str, Any]
 
 ACT_VIEWS = (("float32", "forward"), ("float32", "forward+grad"))
@@ -305,12 +307,6 @@ def plot(results: dict[str, Any], path: str) -> None:
         fontsize=12,
     )
 
-    def ratio(r: Row, to: str) -> float | None:
-        for x in r.get("ratios", []):
-            if x["to"] == to:
-                return float(x["value"])
-        return None
-
     acts = [
         r
         for r in rows
@@ -332,7 +328,7 @@ def plot(results: dict[str, Any], path: str) -> None:
     for ax, (dtype, mode), to, ylabel in panels:
         for i, name in enumerate(names):
             pts = sorted(
-                (r["size"], ratio(r, to))
+                (r["size"], ratio_to(r, to))
                 for r in acts
                 if r["case"] == f"{name}/{mode}" and r["dtype"] == dtype
             )
@@ -393,7 +389,7 @@ def plot(results: dict[str, Any], path: str) -> None:
         labels = [
             f"{r['implementation']}\n{r['case'].replace('wide MLP ', '')}" for r in wide
         ]
-        values = [ratio(r, "jnp.dot") or 0.0 for r in wide]
+        values = [ratio_to(r, "jnp.dot") or 0.0 for r in wide]
         bars(ax, labels, values, [color(r) for r in wide], "{:.0%}")
         ax.axvline(0.9, color="red", linestyle="--", linewidth=1)
     width = wide[0]["size"] if wide else "?"
@@ -409,7 +405,7 @@ def plot(results: dict[str, Any], path: str) -> None:
     ]
     if logi:
         labels = [k for k, _ in logi]
-        bars(ax, labels, [v for _, v in logi], ["C1"] * len(logi), "{:.1f}x")
+        bars(ax, labels, [v for _, v in logi], ["C1"] * len(logi), "{:.2f}x")
         ax.set_xscale("log")
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         for limit in (2, 20):
