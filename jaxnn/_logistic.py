@@ -34,21 +34,26 @@ def _float_dtype(x: Array) -> jnp.dtype:
     return jnp.result_type(float)
 
 
+def _check_shapes(x_shape: tuple[int, ...], y_shape: tuple[int, ...]) -> None:
+    """x of shape (n,) or (n, d) and y of shape (n,), or a ValueError saying so."""
+    if len(x_shape) not in (1, 2):
+        raise ValueError(f"x: expected shape (n,) or (n, d), got {tuple(x_shape)}")
+    if len(y_shape) != 1:
+        raise ValueError(f"y: expected shape (n,), got {tuple(y_shape)}")
+    if x_shape[0] != y_shape[0]:
+        raise ValueError(
+            f"x and y: expected the same number of rows, got {x_shape[0]} and "
+            f"{y_shape[0]}"
+        )
+
+
 def _as_design(x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
     """Check shapes (at trace time) and return x as (n, d) and y as floats."""
     x = jnp.asarray(x)
     y = jnp.asarray(y)
+    _check_shapes(x.shape, y.shape)
     if x.ndim == 1:
         x = x[:, None]
-    if x.ndim != 2:
-        raise ValueError(f"x: expected shape (n,) or (n, d), got {tuple(x.shape)}")
-    if y.ndim != 1:
-        raise ValueError(f"y: expected shape (n,), got {tuple(y.shape)}")
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"x and y: expected the same number of rows, got {x.shape[0]} and "
-            f"{y.shape[0]}"
-        )
     dtype = _float_dtype(x)
     return x.astype(dtype), y.astype(dtype)
 
@@ -273,15 +278,7 @@ def _host_shapes(x: ArrayLike, y: ArrayLike) -> tuple[_Data, _Data]:
             raise ValueError(
                 f"{name}: expected numbers, got an array of dtype {a.dtype}"
             )
-    if xd.ndim not in (1, 2):
-        raise ValueError(f"x: expected shape (n,) or (n, d), got {tuple(xd.shape)}")
-    if yd.ndim != 1:
-        raise ValueError(f"y: expected shape (n,), got {tuple(yd.shape)}")
-    if xd.shape[0] != yd.shape[0]:
-        raise ValueError(
-            f"x and y: expected the same number of rows, got {xd.shape[0]} and "
-            f"{yd.shape[0]}"
-        )
+    _check_shapes(xd.shape, yd.shape)
     if yd.shape[0] == 0:
         raise ValueError("x and y: expected at least one row, got empty input")
     if xd.ndim == 2 and xd.shape[1] == 0:
