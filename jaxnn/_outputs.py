@@ -14,10 +14,20 @@ Conventions for rows without a usual answer (a "row" is a slice along
   probability 0 everywhere and log-probability ``-inf`` everywhere: there is
   nothing to normalise, and a row of zeros is what a masked attention or
   mixture expects, where NaN would poison a whole batch;
-* a row containing ``+inf`` is the limit of growing logits: the ``+inf``
-  entries share the probability equally (1 / k each, for k of them) and every
-  other entry gets 0 (log: ``-log k`` and ``-inf``);
+* a row containing ``+inf`` is NaN throughout, as in ``jax.nn`` and PyTorch:
+  ``inf - inf`` has no value, and the limit of growing logits depends on how
+  they grow, so any number would be made up (and would hide an overflow);
 * NaN in a candidate entry makes its whole row NaN.
+
+The forward pass is only a max, a subtraction, an exponential, a sum and a
+division, with no select: the empty-row case comes from taking the max over
+``max(x, -finfo.max)``, which is finite, and from dividing by ``sum + tiny``, which
+equals the sum whenever it is at least 1 (it always is when the row has a
+candidate, whose shifted exponential is ``exp(0) = 1``). Those are the
+operations XLA's CPU backend fuses with the matrix product that produced the
+logits; one select or compare would split the fusion (and min/max inside a
+fused computation need not propagate NaN there, so no result depends on
+one: a NaN entry always reaches the row's sum).
 """
 
 from __future__ import annotations
@@ -85,16 +95,22 @@ def _check_mask(where: Any, shape: tuple[int, ...], func: str) -> Array | None:
 def _shifted(
     x: Array, mask: Array | None, axis: tuple[int, ...]
 ) -> tuple[Array, Array]:
-    """``(x - max, sum(exp(x - max)))`` with the row conventions applied."""
+    """``(x - max, sum(exp(x - max)) + tiny)`` with the row conventions built in.
+
+    The max is taken over ``max(x, -finfo.max)``, so a row with no candidate
+    (all ``-inf``) is shifted by a finite number and stays ``-inf`` instead of becoming
+    ``-inf - -inf = NaN``; its sum is 0, and ``+ tiny`` makes the division and
+    the logarithm give 0 and ``-inf``. For any other row the sum is at least 1,
+    so adding ``tiny`` leaves it unchanged, bit for bit.
+    """
+    finfo = jnp.finfo(x.dtype)
     xm = x if mask is None else jnp.where(mask, x, -jnp.inf)
-    m = jnp.max(xm, axis=axis, keepdims=True)
-    finite = jnp.isfinite(m)
-    # +inf rows: the +inf entries become 0 and the others -inf (the limit);
-    # rows whose max is -inf (no candidate) become all -inf; NaN stays NaN.
-    special = jnp.where((m == jnp.inf) & (xm == jnp.inf), 0.0, -jnp.inf)
-    special = jnp.where(jnp.isnan(m), jnp.nan, special)
-    shifted = jnp.where(finite, xm - jnp.where(finite, m, 0.0), special)
-    total = jnp.sum(jnp.exp(shifted), axis=axis, keepdims=True)
+    # max(x, -finfo.max) per entry, not initial=-finfo.max or a max on the
+    # row: those split XLA's CPU fusion of softmax with the matrix product at
+    # some sizes. If that max drops a NaN, the NaN still reaches the sum below.
+    m = jnp.max(jnp.maximum(xm, -finfo.max), axis=axis, keepdims=True)
+    shifted = xm - m
+    total = jnp.sum(jnp.exp(shifted), axis=axis, keepdims=True) + finfo.tiny
     return shifted, total
 
 
@@ -103,10 +119,9 @@ def _softmax_core(
     x: Array, mask: Array | None, axis: tuple[int, ...], log: bool
 ) -> Array:
     shifted, total = _shifted(x, mask, axis)
-    empty = total == 0  # no candidate in the row
     if log:
-        return jnp.where(empty, -jnp.inf, shifted - jnp.log(total))
-    return jnp.exp(shifted) / jnp.where(empty, 1.0, total)
+        return shifted - jnp.log(total)
+    return jnp.exp(shifted) / total
 
 
 @_softmax_core.defjvp
@@ -163,7 +178,7 @@ def softmax(
     Subtracting :math:`m` changes nothing mathematically and prevents
     overflow. Entries where ``where`` is False are left out of the sum and get
     probability 0. A row with no candidate (all masked or ``-inf``) is all 0;
-    a row containing ``+inf`` shares probability 1 among its ``+inf`` entries.
+    a row containing ``+inf`` or NaN is all NaN (see the module notes).
     Its derivative is :math:`s_i(\delta_{ij} - s_j)`, smooth everywhere.
 
     Args:
@@ -202,8 +217,7 @@ def log_softmax(
     without ever forming :math:`\log` of an underflowed probability, so it is
     finite for every finite input. Masked-out entries (``where`` False) get
     ``-inf``; a row with no candidate is all ``-inf``; a row containing
-    ``+inf`` gives :math:`-\log k` at its :math:`k` ``+inf`` entries and
-    ``-inf`` elsewhere. Its derivative is :math:`\delta_{ij} - s_j`.
+    ``+inf`` or NaN is all NaN. Its derivative is :math:`\delta_{ij} - s_j`.
 
     Args:
         x: input array with at least one dimension.

@@ -111,18 +111,19 @@ def test_fully_masked_row_is_zero_and_log_is_minus_inf():
         np.testing.assert_array_equal(g[0], [0.0, 0.0])
 
 
-def test_rows_with_plus_inf():
-    np.testing.assert_array_equal(
-        jaxnn.softmax(jnp.array([1.0, jnp.inf, 3.0])), [0.0, 1.0, 0.0]
+def test_rows_with_plus_inf_are_nan_and_leave_other_rows_alone():
+    # inf - inf has no value: a +inf row is NaN, as in jax.nn and PyTorch.
+    x = jnp.array([[1.0, jnp.inf, 3.0], [jnp.inf, -jnp.inf, jnp.inf], [0.5, 1.0, 2.0]])
+    for f in (jaxnn.softmax, jaxnn.log_softmax):
+        y = f(x)
+        assert bool(jnp.all(jnp.isnan(y[:2])))
+        np.testing.assert_array_equal(y[2], f(x[2]))
+    # Masking the +inf entry out makes the row ordinary again.
+    mask = jnp.array([True, False, True])
+    p_ref, _ = mp_softmax([1.0, 3.0])
+    np.testing.assert_allclose(
+        jaxnn.softmax(x[0], where=mask)[jnp.array([0, 2])], p_ref, rtol=1e-6
     )
-    np.testing.assert_array_equal(
-        jaxnn.softmax(jnp.array([jnp.inf, -jnp.inf, jnp.inf, 0.0])),
-        [0.5, 0.0, 0.5, 0.0],
-    )
-    logp = jaxnn.log_softmax(jnp.array([jnp.inf, 2.0, jnp.inf]))
-    np.testing.assert_allclose(logp, [-np.log(2), -np.inf, -np.log(2)], rtol=1e-7)
-    g = jax.grad(lambda v: jaxnn.softmax(v)[1])(jnp.array([1.0, jnp.inf, 3.0]))
-    assert np.all(np.isfinite(g))
 
 
 def test_nan_poisons_only_its_row():
@@ -190,3 +191,47 @@ def test_bad_input():
         jaxnn.softmax(jnp.ones(3), where=jnp.array([True, False]))
     with pytest.raises(TypeError):
         jaxnn.softmax(jnp.ones(3), -1)  # axis is keyword-only
+
+
+def _book_shaped_forward(batch, bias3):
+    """The book network's shapes (784-50-100-10) on random inputs, last bias given.
+
+    Large batches make XLA's CPU backend fuse the whole forward pass (the
+    matrix products, the sigmoids and the softmax) into one computation, where
+    min and max need not propagate NaN; the conventions must hold there too.
+    """
+    key = jax.random.key(7)
+    params = jaxnn.init_mlp(key, (784, 50, 100, 10), activation=jaxnn.sigmoid)
+    params = (*params[:-1], jaxnn.Dense(params[-1].weight, bias3))
+    x = jax.random.uniform(key, (batch, 784))
+    outs = []
+    for output in (jaxnn.softmax, jaxnn.log_softmax):
+        f = jax.jit(
+            lambda p, x, output=output: jaxnn.mlp(
+                p, x, activation=jaxnn.sigmoid, output=output
+            )
+        )
+        outs.append(np.asarray(f(params, x)))
+    return outs
+
+
+@pytest.mark.parametrize("batch", [1000, 10000])
+def test_row_conventions_hold_inside_a_fused_forward_pass(batch):
+    zeros = jnp.zeros(10)
+    p, logp = _book_shaped_forward(batch, zeros)
+    assert np.all(np.isfinite(p)) and np.all(np.isfinite(logp))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+    # A NaN logit in every row: every row NaN, never a one-hot or a
+    # renormalised row that silently skipped it.
+    for bias in (zeros.at[3].set(jnp.nan), zeros.at[2].set(jnp.inf)):
+        p, logp = _book_shaped_forward(batch, bias)
+        assert np.all(np.isnan(p)) and np.all(np.isnan(logp))
+    # No candidate at all: zeros and -inf, no NaN.
+    p, logp = _book_shaped_forward(batch, jnp.full(10, -jnp.inf))
+    np.testing.assert_array_equal(p, 0.0)
+    np.testing.assert_array_equal(logp, -np.inf)
+    # One -inf logit: probability exactly 0 there, the rest still sums to 1.
+    p, logp = _book_shaped_forward(batch, zeros.at[4].set(-jnp.inf))
+    np.testing.assert_array_equal(p[:, 4], 0.0)
+    np.testing.assert_array_equal(logp[:, 4], -np.inf)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
