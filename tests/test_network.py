@@ -313,6 +313,32 @@ def test_book_forward_fuses_like_a_plain_jax_forward(batch):
     assert len(mine) <= len(theirs), "\n".join(["jaxnn:", *mine, "jax.nn:", *theirs])
 
 
+@pytest.fixture(scope="module")
+def nan_unit_forward_inputs():
+    """Book-shaped parameters with one hidden unit's bias NaN, and 10,000 inputs.
+
+    At this size XLA's CPU backend fuses a forward pass into one computation,
+    where max and min may silently drop NaN (jax.nn.relu does there: the NaN
+    unit becomes 0). A NaN must reach the output instead.
+    """
+    key = jax.random.key(3)
+    params = jaxnn.init_mlp(key, (784, 50, 100, 10))
+    first = jaxnn.Dense(params[0].weight, params[0].bias.at[5].set(jnp.nan))
+    return (first, *params[1:]), jax.random.uniform(key, (10_000, 784))
+
+
+@pytest.mark.parametrize("name", jaxnn.activation_names())
+def test_nan_unit_reaches_the_output_of_a_fused_forward_pass(
+    name, nan_unit_forward_inputs
+):
+    params, x = nan_unit_forward_inputs
+    activation = jaxnn.get_activation(name)
+    forward = jax.jit(
+        lambda p, x: jaxnn.mlp(p, x, activation=activation, output=jaxnn.softmax)
+    )
+    assert bool(jnp.all(jnp.isnan(forward(params, x))))
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("slope", [1.0, -1.5])
 def test_collapse_equals_linear_network(mode, slope):
