@@ -92,16 +92,16 @@ def _check_mask(where: Any, shape: tuple[int, ...], func: str) -> Array | None:
         ) from None
 
 
-def _shifted(
+def _normalise(
     x: Array, mask: Array | None, axis: tuple[int, ...]
-) -> tuple[Array, Array]:
-    """``(x - max, sum(exp(x - max)) + tiny)`` with the row conventions built in.
+) -> tuple[Array, Array, Array]:
+    """``(x - max, exp(x - max), sum(exp(x - max)) + tiny)``, conventions built in.
 
     The max is taken over ``max(x, -finfo.max)``, so a row with no candidate
-    (all ``-inf``) is shifted by a finite number and stays ``-inf`` instead of becoming
-    ``-inf - -inf = NaN``; its sum is 0, and ``+ tiny`` makes the division and
-    the logarithm give 0 and ``-inf``. For any other row the sum is at least 1,
-    so adding ``tiny`` leaves it unchanged, bit for bit.
+    (all ``-inf``) is shifted by a finite number and stays ``-inf`` instead of
+    becoming ``-inf - -inf = NaN``; its sum is 0, and ``+ tiny`` makes the
+    division and the logarithm give 0 and ``-inf``. For any other row the sum
+    is at least 1, so adding ``tiny`` leaves it unchanged, bit for bit.
     """
     finfo = jnp.finfo(x.dtype)
     xm = x if mask is None else jnp.where(mask, x, -jnp.inf)
@@ -110,18 +110,25 @@ def _shifted(
     # some sizes. If that max drops a NaN, the NaN still reaches the sum below.
     m = jnp.max(jnp.maximum(xm, -finfo.max), axis=axis, keepdims=True)
     shifted = xm - m
-    total = jnp.sum(jnp.exp(shifted), axis=axis, keepdims=True) + finfo.tiny
-    return shifted, total
+    e = jnp.exp(shifted)
+    total = jnp.sum(e, axis=axis, keepdims=True) + finfo.tiny
+    return shifted, e, total
+
+
+def _outputs(
+    x: Array, mask: Array | None, axis: tuple[int, ...], log: bool
+) -> tuple[Array, Array, Array]:
+    """``(y, p, total)``: the output, the probabilities and the row sums."""
+    shifted, e, total = _normalise(x, mask, axis)
+    p = e / total
+    return (shifted - jnp.log(total) if log else p), p, total
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3))
 def _softmax_core(
     x: Array, mask: Array | None, axis: tuple[int, ...], log: bool
 ) -> Array:
-    shifted, total = _shifted(x, mask, axis)
-    if log:
-        return shifted - jnp.log(total)
-    return jnp.exp(shifted) / total
+    return _outputs(x, mask, axis, log)[0]
 
 
 @_softmax_core.defjvp
@@ -133,19 +140,20 @@ def _softmax_jvp(
 ) -> tuple[Array, Array]:
     x, mask = primals
     t = tangents[0]
-    y = _softmax_core(x, mask, axis, log)
-    p = jnp.exp(y) if log else y
+    y, p, total = _outputs(x, mask, axis, log)
     if mask is not None:
         t = jnp.where(mask, t, 0.0)
     mean_t = jnp.sum(p * t, axis=axis, keepdims=True)
-    if log:
-        dy = t - mean_t
-        if mask is not None:
-            dy = jnp.where(mask, dy, 0.0)
-        dy = jnp.where(jnp.sum(p, axis=axis, keepdims=True) == 0, 0.0, dy)
-    else:
-        dy = p * (t - mean_t)
-    return y, dy
+    if not log:
+        return y, p * (t - mean_t)
+    dy = t - mean_t
+    if mask is not None:
+        dy = jnp.where(mask, dy, 0.0)
+    # A row with no candidate (sum 0, total = tiny) passes no gradient: scale
+    # by 0 there and by 1 elsewhere, with a product instead of a select so
+    # that the backward pass stays fusable on XLA's CPU.
+    tiny = jnp.finfo(total.dtype).tiny
+    return y, dy * jnp.minimum((total - tiny) * 2.0**100, 1.0)
 
 
 @functools.partial(jax.jit, static_argnames=("axis", "log"))

@@ -273,21 +273,41 @@ def test_no_recompilation_on_second_call(params):
 
 
 def _compiled_kernels(fn, *args):
-    """The instructions of the compiled entry computation (kernels and copies)."""
+    """The kernels (fusions, dots, copies...) of the compiled entry computation."""
     text = jax.jit(fn).lower(*args).compile().as_text()
     entry = text[text.index("\nENTRY") :].splitlines()[1:]
-    return [line for line in entry if " = " in line and "parameter(" not in line]
+    skip = ("parameter(", "constant(", "tuple(")
+    return [
+        line for line in entry if " = " in line and not any(s in line for s in skip)
+    ]
+
+
+def _book_forward(params, x, activation, output):
+    """The book network written out, as a user of jax.nn would write it."""
+    h = x
+    with jax.numpy_rank_promotion("allow"):  # x @ W + b
+        for layer in params[:-1]:
+            h = activation(h @ layer.weight + layer.bias)
+        return output(h @ params[-1].weight + params[-1].bias)
+
+
+def _cross_entropy_grad(forward):
+    def loss(params, x, target):
+        return -jnp.mean(jnp.sum(target * forward(params, x), axis=-1))
+
+    return jax.grad(loss)
 
 
 @pytest.mark.skipif(jax.default_backend() != "cpu", reason="XLA CPU fusion")
 @pytest.mark.parametrize("batch", [1000, 10000])
-def test_book_forward_fuses_like_a_plain_jax_forward(batch):
+@pytest.mark.parametrize("what", ["forward", "gradient"])
+def test_book_network_fuses_like_a_plain_jax_network(batch, what):
     # The speed target of the book's forward pass (at most 1.1x its three
     # bare matrix products) needs the activations and the softmax fused into
     # the products. XLA's CPU backend fuses only some operations (a select or
-    # compare splits the fusion), so jaxnn's forward must compile to no more
-    # kernels than the same network written with jax.nn. Shapes only: nothing
-    # runs.
+    # compare splits the fusion), so jaxnn's forward pass, and the gradient of
+    # a cross-entropy through it, must compile to no more kernels than the
+    # same network written with jax.nn. Shapes only: nothing runs.
     sizes = (784, 50, 100, 10)
     params = tuple(
         jaxnn.Dense(
@@ -297,19 +317,23 @@ def test_book_forward_fuses_like_a_plain_jax_forward(batch):
         for n_in, n_out in itertools.pairwise(sizes)
     )
     x = jax.ShapeDtypeStruct((batch, sizes[0]), jnp.float32)
-
-    def plain(params, x):
-        h = x
-        with jax.numpy_rank_promotion("allow"):  # x @ W + b, as users write it
-            for layer in params[:-1]:
-                h = jax.nn.sigmoid(h @ layer.weight + layer.bias)
-            return jax.nn.softmax(h @ params[-1].weight + params[-1].bias)
+    if what == "forward":
+        outputs = (jaxnn.softmax, jax.nn.softmax)
+    else:
+        outputs = (jaxnn.log_softmax, jax.nn.log_softmax)
 
     def ours(params, x):
-        return jaxnn.mlp(params, x, activation=jaxnn.sigmoid, output=jaxnn.softmax)
+        return jaxnn.mlp(params, x, activation=jaxnn.sigmoid, output=outputs[0])
 
-    mine = _compiled_kernels(ours, params, x)
-    theirs = _compiled_kernels(plain, params, x)
+    def plain(params, x):
+        return _book_forward(params, x, jax.nn.sigmoid, outputs[1])
+
+    args: tuple = (params, x)
+    if what == "gradient":
+        ours, plain = _cross_entropy_grad(ours), _cross_entropy_grad(plain)
+        args += (jax.ShapeDtypeStruct((batch, sizes[-1]), jnp.float32),)
+    mine = _compiled_kernels(ours, *args)
+    theirs = _compiled_kernels(plain, *args)
     assert len(mine) <= len(theirs), "\n".join(["jaxnn:", *mine, "jax.nn:", *theirs])
 
 
