@@ -124,6 +124,7 @@ def _activations(ix: _Index, platform: str) -> None:
 
 
 MNIST_PEERS = ("flax-nnx", "flax-nnx (nnx.jit)", "equinox")
+MNIST_TRAIN_PEERS = ("jax.nn", "flax-nnx", "equinox")
 
 
 def _mlp(ix: _Index) -> None:
@@ -148,6 +149,14 @@ def _mlp(ix: _Index) -> None:
             for peer in ix.find(suite="mlp", case=book):
                 if peer["implementation"] in MNIST_PEERS:
                     _compare(r, peer, peer["implementation"], "time")
+    # The training step is informational: time ratios to its peers, no target.
+    train = "book MNIST train step (SGD)"
+    jaxnn_train = ix.one(suite="mlp", case=train, implementation="jaxnn")
+    if jaxnn_train is not None:
+        for name in MNIST_TRAIN_PEERS:
+            train_peer = ix.one(suite="mlp", case=train, implementation=name)
+            if train_peer is not None:
+                _compare(jaxnn_train, train_peer, name, "time")
     for case in ("wide MLP forward", "wide MLP train step (Adam)"):
         jaxnn_row = ix.one(suite="mlp", case=case, implementation="jaxnn")
         for r in ix.find(suite="mlp", case=case):
@@ -392,6 +401,7 @@ def headlines(rows: list[Row]) -> list[dict[str, Any]]:
                 )
     for case, what in (
         ("book MNIST forward", "book MNIST forward (jaxnn)"),
+        ("book MNIST train step (SGD)", "book MNIST train step (jaxnn)"),
         ("wide MLP forward", "wide MLP forward (jaxnn)"),
         ("wide MLP train step (Adam)", "wide MLP Adam step (jaxnn)"),
         ("one fit", "one logistic fit (jaxnn, warm)"),

@@ -6,6 +6,14 @@ vs Flax NNX vs Equinox, and vs its three bare matrix products (the same
 matmuls with bias, activations and softmax removed) as the floor. Every
 implementation's test accuracy is recorded (the book prints 0.9352).
 
+Book network training step (the same network with a ``log_softmax`` output,
+mean cross-entropy against the one-hot labels of the 10,000 test images, one
+Optax SGD step at learning rate 0.1): jaxnn's ``mlp`` vs the same network
+written by hand with ``jax.nn`` under ``jax.jit`` (plain jitted JAX) vs Flax
+NNX vs Equinox, timed side by side. Informational (no target); every
+implementation's first-step loss is recorded as a check that they compute the
+same thing.
+
 Wide MLP (``WIDTH``-``WIDTH``-``WIDTH``, ReLU, batch ``WIDTH``): forward and one
 Optax Adam training step (mean squared error) for jaxnn, Flax NNX and
 Equinox, as a fraction of the same-run ``jnp.dot`` throughput of one
@@ -33,6 +41,8 @@ from benchmarks._timing import measure, measure_side_by_side
 
 SUITE = "mlp"
 BOOK = "book MNIST forward"
+BOOK_TRAIN = "book MNIST train step (SGD)"
+BOOK_LR = 0.1
 WIDE_FWD = "wide MLP forward"
 WIDE_TRAIN = "wide MLP train step (Adam)"
 DOT = "jnp.dot"
@@ -183,6 +193,7 @@ def _book_inputs() -> tuple[list[tuple[Any, Any]], Any, np.ndarray]:
 
 
 BOOK_IMPLS = ("jaxnn", "3 bare matmuls", "flax-nnx", "flax-nnx (nnx.jit)", "equinox")
+BOOK_TRAIN_IMPLS = ("jaxnn", "jax.nn", "flax-nnx", "equinox")
 WIDE_IMPLS = ("jaxnn", "flax-nnx", "equinox")
 
 
@@ -254,6 +265,115 @@ def _xla_book(case: Case, settings: Settings) -> list[Row]:
             extra["accuracy"] = _accuracy(fn(*args), labels)
         ips = x.shape[0] / t["median"]
         out.append(row(case, impl, t, throughput=ips, unit="images/s", **extra))
+    return out
+
+
+def _xent(logp: Any, onehot: Any) -> Any:
+    """Mean cross-entropy of log-probabilities against one-hot labels."""
+    import jax.numpy as jnp
+
+    return -jnp.mean(jnp.sum(onehot * logp, axis=-1))
+
+
+def _book_train_fn(
+    impl: str, weights: list[tuple[Any, Any]], x: Any, onehot: Any
+) -> tuple[Callable, tuple, Callable[[], float]]:
+    """One SGD step of the book network: the step, its arguments, and a
+    function that returns the loss of the first step from the initial weights
+    (call it after timing: the NNX step updates its model in place)."""
+    import jax
+    import optax
+
+    tx = optax.sgd(BOOK_LR)
+    if impl in ("jaxnn", "jax.nn"):
+        if impl == "jaxnn":
+            import jaxnn
+
+            names = ("mlp", "Dense", "sigmoid", "log_softmax")
+            missing = [n for n in names if not hasattr(jaxnn, n)]
+            if missing:
+                raise _Missing(f"jaxnn lacks {', '.join(missing)}")
+            params: Any = tuple(jaxnn.Dense(w, b) for w, b in weights)
+            forward: Callable = functools.partial(
+                jaxnn.mlp, activation=jaxnn.sigmoid, output=jaxnn.log_softmax
+            )
+        else:
+            params = [(w, b) for w, b in weights]
+
+            def forward(params: Any, x: Any) -> Any:
+                h = x
+                for w, b in params[:-1]:
+                    h = jax.nn.sigmoid(h @ w + b)
+                w, b = params[-1]
+                return jax.nn.log_softmax(h @ w + b)
+
+        @jax.jit
+        def step(params: Any, opt_state: Any, x: Any, y: Any) -> Any:
+            loss, grads = jax.value_and_grad(lambda p: _xent(forward(p, x), y))(params)
+            updates, opt_state = tx.update(grads, opt_state, params)
+            return optax.apply_updates(params, updates), opt_state, loss
+
+        args = (params, tx.init(params), x, onehot)
+        return step, args, lambda: float(step(*args)[-1])
+    if impl == "flax-nnx":
+        import jax.numpy as jnp
+        from flax import nnx
+
+        model = _nnx_model(weights, jax.nn.sigmoid, jax.nn.log_softmax)
+        optimizer = nnx.Optimizer(model, tx, wrt=nnx.Param)
+        initial = jax.tree.map(jnp.copy, nnx.state((model, optimizer)))
+
+        @nnx.jit
+        def nnx_step(model: Any, optimizer: Any, x: Any, y: Any) -> Any:
+            loss, grads = nnx.value_and_grad(lambda m: _xent(m(x), y))(model)
+            optimizer.update(model, grads)
+            return loss
+
+        def nnx_first_loss() -> float:
+            nnx.update((model, optimizer), initial)
+            return float(nnx_step(model, optimizer, x, onehot))
+
+        return nnx_step, (model, optimizer, x, onehot), nnx_first_loss
+    if impl == "equinox":
+        import equinox as eqx
+
+        model = _eqx_model(weights, jax.nn.sigmoid, jax.nn.log_softmax)
+
+        @eqx.filter_jit
+        def eqx_step(model: Any, opt_state: Any, x: Any, y: Any) -> Any:
+            loss, grads = eqx.filter_value_and_grad(lambda m: _xent(jax.vmap(m)(x), y))(
+                model
+            )
+            updates, opt_state = tx.update(
+                grads, opt_state, eqx.filter(model, eqx.is_array)
+            )
+            return eqx.apply_updates(model, updates), opt_state, loss
+
+        opt_state = tx.init(eqx.filter(model, eqx.is_array))
+        args = (model, opt_state, x, onehot)
+        return eqx_step, args, lambda: float(eqx_step(*args)[-1])
+    raise ValueError(f"unknown implementation {impl!r}")
+
+
+def _xla_book_train(case: Case, settings: Settings) -> list[Row]:
+    import jax
+
+    weights, x, labels = _book_inputs()
+    onehot = jax.nn.one_hot(labels, 10, dtype=x.dtype)
+    first_loss: dict[str, Callable[[], float]] = {}
+
+    def builder(impl: str) -> tuple[Callable, tuple]:
+        fn, args, first_loss[impl] = _book_train_fn(impl, weights, x, onehot)
+        return fn, args
+
+    built, out = _build(case, BOOK_TRAIN_IMPLS, builder)
+    timings = measure_side_by_side(
+        [(fn, args) for _, fn, args in built], **_kw(settings)
+    )
+    for (impl, _, _), t in zip(built, timings, strict=True):
+        ips = x.shape[0] / t["median"]
+        loss = first_loss[impl]()
+        out.append(row(case, impl, t, throughput=ips, unit="images/s", loss=loss))
     return out
 
 
@@ -395,6 +515,9 @@ def cases(side: str, settings: Settings) -> list[Case]:
         return [c]
     c = Case(SUITE, BOOK, BOOK_IMPLS, 10_000, "float32", list, "images")
     c.run = functools.partial(_xla_book, c, settings)
+    out.append(c)
+    c = Case(SUITE, BOOK_TRAIN, BOOK_TRAIN_IMPLS, 10_000, "float32", list, "images")
+    c.run = functools.partial(_xla_book_train, c, settings)
     out.append(c)
     width = wide_width(settings)
     for train, name in ((False, WIDE_FWD), (True, WIDE_TRAIN)):

@@ -198,6 +198,7 @@ def _activations(rows: list[Row]) -> list[str]:
 
 EXTRA_KEYS = (
     "accuracy",
+    "loss",
     "iterations",
     "converged",
     "weight",
@@ -206,6 +207,9 @@ EXTRA_KEYS = (
     "weight_std",
     "converged_fraction",
 )
+# Losses agree to about 1e-5 relative when implementations match: show enough
+# digits to see it.
+EXTRA_FORMATS = {"loss": ".7g"}
 
 
 def _table(rows: list[Row], suite: str, title: str, intro: str) -> list[str]:
@@ -229,7 +233,9 @@ def _table(rows: list[Row], suite: str, title: str, intro: str) -> list[str]:
         throughput = f"{tp['value']:.4g} {tp['unit']}" if tp else ""
         ratios = "; ".join(_ratio_text(x) for x in r.get("ratios", []))
         checks = ", ".join(
-            f"{k} {r[k]:.4g}" if isinstance(r[k], float) else f"{k} {r[k]}"
+            f"{k} {r[k]:{EXTRA_FORMATS.get(k, '.4g')}}"
+            if isinstance(r[k], float)
+            else f"{k} {r[k]}"
             for k in EXTRA_KEYS
             if k in r
         )
@@ -276,8 +282,10 @@ def markdown(results: dict[str, Any]) -> str:
         "mlp",
         "MLP",
         "The book's network (784-50-100-10, sigmoid, softmax) on MNIST's 10,000 "
-        "test images, and a wide ReLU MLP (width = batch; FLOPs count the matmuls "
-        "only) whose throughput is compared with a `jnp.dot` timed alongside.",
+        "test images: forward, and one SGD training step (log_softmax output, mean "
+        "cross-entropy; loss = the first step's); and a wide ReLU MLP (width = "
+        "batch; FLOPs count the matmuls only) whose throughput is compared with a "
+        "`jnp.dot` timed alongside.",
     )
     lines += _table(
         rows,

@@ -2,8 +2,9 @@
 
 They check the timing helper's protocol, the peers' NumPy formulas against
 ``jax.nn`` (an independent implementation), the book's NumPy forward against
-the book's printed accuracy, the ratio and target logic on hand-made rows,
-the JSON schema of a whole run with fake workers, and one real worker
+the book's printed accuracy, that every implementation of the book network's
+training step computes the same step, the ratio and target logic on hand-made
+rows, the JSON schema of a whole run with fake workers, and one real worker
 process end to end.
 """
 
@@ -141,6 +142,96 @@ def test_wide_flops_counts_3l_minus_1_matmuls_for_training():
     fwd, train = _mlp.wide_flops(8, 4, layers=2)
     assert fwd == 2 * (2 * 4 * 8 * 8)
     assert train == 5 * (2 * 4 * 8 * 8)
+
+
+def _book_train_inputs():
+    weights, x, labels = _mlp._book_inputs()
+    return weights, x, labels, jax.nn.one_hot(labels, 10, dtype=x.dtype)
+
+
+# The plain-JAX peer adds its biases as users write it (``h @ w + b``), which
+# relies on rank promotion: allow it here as the benchmark workers do (JAX's
+# default), not the "raise" that conftest.py sets for the library's tests.
+allow_rank_promotion = pytest.mark.usefixtures("_allow_rank_promotion")
+
+
+@pytest.fixture
+def _allow_rank_promotion():
+    with jax.numpy_rank_promotion("allow"):
+        yield
+
+
+@allow_rank_promotion
+def test_book_train_step_implementations_compute_the_same_step():
+    weights, x, labels, onehot = _book_train_inputs()
+    probs = _mlp.book_predict(_data.book_weights(), np.asarray(x))
+    want = -np.mean(np.log(probs[np.arange(labels.size), labels]))
+    updated = {}
+    for impl in _mlp.BOOK_TRAIN_IMPLS:
+        fn, args, first_loss = _mlp._book_train_fn(impl, weights, x, onehot)
+        loss = first_loss()
+        assert loss == pytest.approx(want, rel=1e-5), impl
+        if impl == "flax-nnx":  # first_loss() left its model one step on
+            second = float(fn(*args))
+        else:
+            params, opt_state, step_loss = fn(*args)
+            assert float(step_loss) == pytest.approx(loss)
+            second = float(fn(params, opt_state, *args[2:])[-1])
+            updated[impl] = jax.tree.leaves(params)
+        assert second < loss, impl  # the step descends
+        assert first_loss() == loss, impl  # from the initial weights again
+    for mine, ref in zip(updated["jaxnn"], updated["jax.nn"], strict=True):
+        np.testing.assert_allclose(mine, ref, rtol=1e-5, atol=1e-7)
+
+
+@allow_rank_promotion
+def test_book_train_case_times_every_peer_and_skips_a_missing_one(monkeypatch):
+    (case,) = [
+        c for c in _mlp.cases("xla", Settings(quick=True)) if c.case == _mlp.BOOK_TRAIN
+    ]
+    assert case.implementations == ("jaxnn", "jax.nn", "flax-nnx", "equinox")
+    kw = {"block": jax.block_until_ready, "reps": 1, "min_rep_seconds": 0.0}
+    monkeypatch.setattr(_mlp, "_kw", lambda settings: kw)
+    monkeypatch.setitem(sys.modules, "equinox", None)  # import equinox fails
+    rows = case.run()
+    by_impl = {r["implementation"]: r for r in rows}
+    assert set(by_impl) == set(case.implementations)
+    assert by_impl["equinox"]["skipped"] and "equinox" in by_impl["equinox"]["note"]
+    losses = [by_impl[i]["loss"] for i in ("jaxnn", "jax.nn", "flax-nnx")]
+    assert losses == pytest.approx([losses[0]] * 3, rel=1e-5)
+    for impl in ("jaxnn", "jax.nn", "flax-nnx"):
+        r = by_impl[impl]
+        assert not r["skipped"] and r["throughput"]["unit"] == "images/s"
+        assert (r["suite"], r["size"], r["size_unit"]) == ("mlp", 10_000, "images")
+
+
+def test_book_train_step_gets_ratios_a_headline_and_no_target():
+    case = Case("mlp", _mlp.BOOK_TRAIN, (), 10_000, "float32", list, "images")
+    medians = {"jaxnn": 2.0, "jax.nn": 1.0, "flax-nnx": 4.0, "equinox": 2.0}
+    rows = [_timed(case, k, v, loss=0.2245442) for k, v in medians.items()]
+    _analysis.analyse(rows, "cpu")
+    ratios = [(x["to"], x["kind"], x["value"]) for x in rows[0]["ratios"]]
+    assert ratios == [
+        ("jax.nn", "time", 2.0),
+        ("flax-nnx", "time", 0.5),
+        ("equinox", "time", 1.0),
+    ]
+    assert all("targets" not in r for r in rows)
+    assert all("ratios" not in r for r in rows[1:])
+    summary = _analysis.summary(rows, "cpu")
+    assert all(t["met"] is None for t in summary)
+    (headline,) = _analysis.headlines(rows)
+    assert headline["what"] == "book MNIST train step (jaxnn)"
+    assert headline["value"].startswith("2.00x the time of jax.nn")
+    results = {"results": rows, "targets": summary, "headlines": [headline]}
+    results["device"] = {"platform": "cpu", "kind": "cpu", "count": 1}
+    results["versions"] = {"jax": jax.__version__}
+    results["run"] = {"machine": "m", "started": "s", "finished": "f", "quick": True}
+    results["run"] |= {"command": "c", "loadavg": {"start": [], "end": []}}
+    md = _report.markdown(results)
+    assert "| book MNIST train step (jaxnn) | 2.00x the time of jax.nn;" in md
+    assert "| book MNIST train step (SGD) | jaxnn | 10,000 images |" in md
+    assert "loss 0.2245442" in md
 
 
 def test_xla_activation_case_gives_rows_with_the_schema():
