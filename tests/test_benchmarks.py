@@ -191,7 +191,7 @@ def test_book_train_case_times_every_peer_and_skips_a_missing_one(monkeypatch):
     ]
     assert case.implementations == ("jaxnn", "jax.nn", "flax-nnx", "equinox")
     kw = {"block": jax.block_until_ready, "reps": 1, "min_rep_seconds": 0.0}
-    monkeypatch.setattr(_mlp, "_kw", lambda settings: kw)
+    monkeypatch.setattr(_mlp, "_kw", lambda settings, reps=None: kw)
     monkeypatch.setitem(sys.modules, "equinox", None)  # import equinox fails
     rows = case.run()
     by_impl = {r["implementation"]: r for r in rows}
