@@ -69,7 +69,11 @@ def loadavg() -> list[float] | None:
 
 
 def git_commit(root: Path) -> str | None:
-    """The repository's HEAD commit, with ``-dirty`` if tracked files changed."""
+    """The repository's HEAD commit, with ``-dirty`` if tracked files changed.
+
+    Changes under ``benchmarks/results/`` do not count: a run rewrites those
+    files, so the run after an uncommitted one would otherwise look dirty.
+    """
 
     def git(*args: str) -> str:
         return subprocess.run(
@@ -83,7 +87,14 @@ def git_commit(root: Path) -> str | None:
 
     try:
         head = git("rev-parse", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
+        dirty = git(
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)benchmarks/results",
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return head + ("-dirty" if dirty else "")
