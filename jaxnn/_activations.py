@@ -329,7 +329,7 @@ def _sigmoid_val(x: Array) -> Array:
     # The formula as written is accurate (about 2 ulp in float32): 1 + e^-x
     # never cancels, and where e^-x overflows (x < -88.7) 1 / inf = 0 is the
     # true value rounded to float32's normal range. It is four elementwise
-    # operations that XLA's CPU backend fuses into a preceding matrix product
+    # operations that XLA's CPU backend can fuse into a preceding matrix product
     # (a select, as in the branch form e^-|x| / (1 + e^-|x|), stops that
     # fusion). Only the derivative needs e^-|x|: see _sigmoid_der.
     return 1.0 / (1.0 + jnp.exp(-x))
@@ -919,7 +919,7 @@ def sigmoid(x: ArrayLike) -> Array:
     It is smooth (no kink). The value is computed as written, which is
     accurate (:math:`1 + e^{-x}` never cancels, and where :math:`e^{-x}`
     overflows the result :math:`1/\infty = 0` is exact to float32's normal
-    range) and fuses into a preceding matrix product on XLA's CPU backend. The
+    range) and can fuse into a preceding matrix product on XLA's CPU backend. The
     derivative is computed from :math:`e^{-|x|}`, so it neither overflows nor
     cancels: :math:`\sigma'(20) \approx 2.06 \times 10^{-9}` and
     :math:`\sigma'(87) \approx 1.6 \times 10^{-38}` rather than 0.
