@@ -274,6 +274,51 @@ def _xla_book(case: Case, settings: Settings) -> list[Row]:
     return out
 
 
+def _jax_step(forward: Callable, loss: Callable, tx: Any) -> Callable:
+    """A jitted Optax step of ``forward(params, x)`` under ``loss(pred, y)``."""
+    import jax
+    import optax
+
+    @jax.jit
+    def step(params: Any, opt_state: Any, x: Any, y: Any) -> Any:
+        value, grads = jax.value_and_grad(lambda p: loss(forward(p, x), y))(params)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, value
+
+    return step
+
+
+def _nnx_step(loss: Callable) -> Callable:
+    """The idiomatic NNX step: ``nnx.Optimizer`` updated in place, ``nnx.jit``."""
+    from flax import nnx
+
+    @nnx.jit
+    def step(model: Any, optimizer: Any, x: Any, y: Any) -> Any:
+        value, grads = nnx.value_and_grad(lambda m: loss(m(x), y))(model)
+        optimizer.update(model, grads)
+        return value
+
+    return step
+
+
+def _eqx_step(loss: Callable, tx: Any) -> Callable:
+    """The Equinox step: ``eqx.filter_value_and_grad`` under ``eqx.filter_jit``."""
+    import equinox as eqx
+    import jax
+
+    @eqx.filter_jit
+    def step(model: Any, opt_state: Any, x: Any, y: Any) -> Any:
+        value, grads = eqx.filter_value_and_grad(lambda m: loss(jax.vmap(m)(x), y))(
+            model
+        )
+        updates, opt_state = tx.update(
+            grads, opt_state, eqx.filter(model, eqx.is_array)
+        )
+        return eqx.apply_updates(model, updates), opt_state, value
+
+    return step
+
+
 def _xent(logp: Any, onehot: Any) -> Any:
     """Mean cross-entropy of log-probabilities against one-hot labels."""
     import jax.numpy as jnp
@@ -313,12 +358,7 @@ def _book_train_fn(
                 w, b = params[-1]
                 return jax.nn.log_softmax(h @ w + b)
 
-        @jax.jit
-        def step(params: Any, opt_state: Any, x: Any, y: Any) -> Any:
-            loss, grads = jax.value_and_grad(lambda p: _xent(forward(p, x), y))(params)
-            updates, opt_state = tx.update(grads, opt_state, params)
-            return optax.apply_updates(params, updates), opt_state, loss
-
+        step = _jax_step(forward, _xent, tx)
         args = (params, tx.init(params), x, onehot)
         return step, args, lambda: float(step(*args)[-1])
     if impl == "flax-nnx":
@@ -329,11 +369,7 @@ def _book_train_fn(
         optimizer = nnx.Optimizer(model, tx, wrt=nnx.Param)
         initial = jax.tree.map(jnp.copy, nnx.state((model, optimizer)))
 
-        @nnx.jit
-        def nnx_step(model: Any, optimizer: Any, x: Any, y: Any) -> Any:
-            loss, grads = nnx.value_and_grad(lambda m: _xent(m(x), y))(model)
-            optimizer.update(model, grads)
-            return loss
+        nnx_step = _nnx_step(_xent)
 
         def nnx_first_loss() -> float:
             nnx.update((model, optimizer), initial)
@@ -344,17 +380,7 @@ def _book_train_fn(
         import equinox as eqx
 
         model = _eqx_model(weights, jax.nn.sigmoid, jax.nn.log_softmax)
-
-        @eqx.filter_jit
-        def eqx_step(model: Any, opt_state: Any, x: Any, y: Any) -> Any:
-            loss, grads = eqx.filter_value_and_grad(lambda m: _xent(jax.vmap(m)(x), y))(
-                model
-            )
-            updates, opt_state = tx.update(
-                grads, opt_state, eqx.filter(model, eqx.is_array)
-            )
-            return eqx.apply_updates(model, updates), opt_state, loss
-
+        eqx_step = _eqx_step(_xent, tx)
         opt_state = tx.init(eqx.filter(model, eqx.is_array))
         args = (model, opt_state, x, onehot)
         return eqx_step, args, lambda: float(eqx_step(*args)[-1])
@@ -426,13 +452,7 @@ def _wide_fn(
         if not train:
             return jax.jit(forward), (params, x)
 
-        @jax.jit
-        def step(params: Any, opt_state: Any, x: Any, y: Any) -> Any:
-            loss, grads = jax.value_and_grad(lambda p: _mse(forward(p, x), y))(params)
-            updates, opt_state = tx.update(grads, opt_state, params)
-            return optax.apply_updates(params, updates), opt_state, loss
-
-        return step, (params, tx.init(params), x, target)
+        return _jax_step(forward, _mse, tx), (params, tx.init(params), x, target)
     if impl == "flax-nnx":
         from flax import nnx
 
@@ -441,14 +461,7 @@ def _wide_fn(
             graphdef, state = nnx.split(model)
             return jax.jit(lambda s, x: nnx.merge(graphdef, s)(x)), (state, x)
         optimizer = nnx.Optimizer(model, tx, wrt=nnx.Param)
-
-        @nnx.jit
-        def nnx_step(model: Any, optimizer: Any, x: Any, y: Any) -> Any:
-            loss, grads = nnx.value_and_grad(lambda m: _mse(m(x), y))(model)
-            optimizer.update(model, grads)
-            return loss
-
-        return nnx_step, (model, optimizer, x, target)
+        return _nnx_step(_mse), (model, optimizer, x, target)
     if impl == "equinox":
         import equinox as eqx
 
@@ -456,18 +469,8 @@ def _wide_fn(
         if not train:
             return eqx.filter_jit(lambda m, x: jax.vmap(m)(x)), (model, x)
 
-        @eqx.filter_jit
-        def eqx_step(model: Any, opt_state: Any, x: Any, y: Any) -> Any:
-            loss, grads = eqx.filter_value_and_grad(lambda m: _mse(jax.vmap(m)(x), y))(
-                model
-            )
-            updates, opt_state = tx.update(
-                grads, opt_state, eqx.filter(model, eqx.is_array)
-            )
-            return eqx.apply_updates(model, updates), opt_state, loss
-
         opt_state = tx.init(eqx.filter(model, eqx.is_array))
-        return eqx_step, (model, opt_state, x, target)
+        return _eqx_step(_mse, tx), (model, opt_state, x, target)
     raise ValueError(f"unknown implementation {impl!r}")
 
 
