@@ -54,10 +54,11 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import Array
 from jax.custom_derivatives import SymbolicZero
 from jax.typing import ArrayLike
+
+from jaxnn._checks import as_real_array, as_scalar, compute_dtype, out_dtype
 
 __all__ = [
     "celu",
@@ -82,69 +83,12 @@ __all__ = [
     "tanh",
 ]
 
-# ---------------------------------------------------------------------------
-# Input checking and dtype handling
-# ---------------------------------------------------------------------------
-
-_ARRAY_TYPES = (jax.Array, np.ndarray, np.generic, bool, int, float)
-
-
-def _as_real_array(x: Any, func: str, arg: str = "x") -> Array:
-    """Returns ``x`` as a real JAX array, or raises a ``TypeError`` naming it."""
-    if isinstance(x, (list, tuple)):
-        raise TypeError(
-            f"{func}: argument {arg!r} must be an array or a real scalar, got a "
-            f"{type(x).__name__}; convert it first with jnp.asarray({arg})."
-        )
-    if isinstance(x, (str, bytes)) or not isinstance(x, _ARRAY_TYPES):
-        raise TypeError(
-            f"{func}: argument {arg!r} must be an array or a real scalar, got "
-            f"{type(x).__name__} {x!r:.60}."
-        )
-    dtype = np.result_type(x) if not isinstance(x, jax.Array) else x.dtype
-    if jnp.issubdtype(dtype, jnp.complexfloating):
-        raise TypeError(
-            f"{func}: argument {arg!r} must be real, got complex dtype {dtype}; "
-            "apply the activation to jnp.real(x) or jnp.abs(x) explicitly."
-        )
-    if not (
-        jnp.issubdtype(dtype, jnp.floating)
-        or jnp.issubdtype(dtype, jnp.integer)
-        or jnp.issubdtype(dtype, jnp.bool_)
-    ):
-        raise TypeError(
-            f"{func}: argument {arg!r} must have a real numeric dtype, got {dtype}."
-        )
-    return jnp.asarray(x)
-
-
-def _out_dtype(x: Array) -> Any:
-    """The output dtype: the input's floating dtype, else JAX's default float."""
-    if jnp.issubdtype(x.dtype, jnp.floating):
-        return x.dtype
-    return jax.dtypes.canonicalize_dtype(jnp.float64)
-
-
-def _compute_dtype(dtype: Any) -> Any:
-    """Half-precision types are computed in float32 and rounded once."""
-    return jnp.float32 if jnp.dtype(dtype).itemsize < 4 else dtype
-
-
-def _as_scalar(p: Any, func: str, arg: str) -> Array:
-    """Checks a hyperparameter: a real scalar (Python number or 0-d array)."""
-    arr = _as_real_array(p, func, arg)
-    if arr.ndim != 0:
-        raise TypeError(
-            f"{func}: hyperparameter {arg!r} must be a scalar, got shape {arr.shape}."
-        )
-    return arr
-
 
 def _apply(kernel: Callable[..., Array], func: str, x: Any, *params: Any) -> Array:
     """Checks ``x``, runs ``kernel`` in the compute dtype, returns the out dtype."""
-    arr = _as_real_array(x, func)
-    out = _out_dtype(arr)
-    cd = _compute_dtype(out)
+    arr = as_real_array(x, func)
+    out = out_dtype(arr)
+    cd = compute_dtype(out)
     ps = [p.astype(cd) for p in params]
     return kernel(arr.astype(cd), *ps).astype(out)
 
@@ -990,7 +934,7 @@ def leaky_relu(x: ArrayLike, *, negative_slope: ArrayLike = 0.01) -> Array:
         >>> jax.grad(jaxnn.leaky_relu)(0.0)
         Array(0.01, dtype=float32, weak_type=True)
     """
-    slope = _as_scalar(negative_slope, "leaky_relu", "negative_slope")
+    slope = as_scalar(negative_slope, "leaky_relu", "negative_slope")
     return _apply(_leaky_relu_k, "leaky_relu", x, slope)
 
 
@@ -1118,7 +1062,7 @@ def elu(x: ArrayLike, *, alpha: ArrayLike = 1.0) -> Array:
         >>> jaxnn.elu(jnp.array([-1.0, 0.0, 2.0]))
         Array([-0.63212055,  0.        ,  2.        ], dtype=float32)
     """
-    a = _as_scalar(alpha, "elu", "alpha")
+    a = as_scalar(alpha, "elu", "alpha")
     return _apply(_elu, "elu", x, a)
 
 
@@ -1145,7 +1089,7 @@ def celu(x: ArrayLike, *, alpha: ArrayLike = 1.0) -> Array:
         >>> jaxnn.celu(jnp.array([-1.0, 0.0, 2.0]), alpha=2.0)
         Array([-0.7869387,  0.       ,  2.       ], dtype=float32)
     """
-    a = _as_scalar(alpha, "celu", "alpha")
+    a = as_scalar(alpha, "celu", "alpha")
     return _apply(_celu, "celu", x, a)
 
 

@@ -27,6 +27,8 @@ import jax.numpy as jnp
 from jax import Array
 from jax.typing import ArrayLike, DTypeLike
 
+from jaxnn._checks import check_key
+
 __all__ = [
     "Initializer",
     "default_initializer",
@@ -59,25 +61,6 @@ def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[0], shape[1]
 
 
-def _check_key(key: Any) -> None:
-    if isinstance(key, jax.Array) and jax.dtypes.issubdtype(
-        key.dtype, jax.dtypes.prng_key
-    ):
-        if key.shape != ():
-            raise ValueError(
-                f"key: expected a single PRNG key, got an array of keys of shape "
-                f"{key.shape} (use jax.vmap to map over keys)"
-            )
-        return
-    # Legacy raw keys (jax.random.PRNGKey): a uint32 vector.
-    if getattr(key, "dtype", None) == jnp.uint32 and jnp.ndim(key) == 1:
-        return
-    raise TypeError(
-        f"key: expected a PRNG key such as jax.random.key(0), got "
-        f"{type(key).__name__} {getattr(key, 'dtype', '')}{jnp.shape(key)}"
-    )
-
-
 def _check_dtype(dtype: DTypeLike) -> Any:
     dt = jnp.dtype(dtype)
     if not jnp.issubdtype(dt, jnp.floating):
@@ -96,7 +79,7 @@ def _variance_scaling(
 ) -> Array:
     fan_in, fan_out = _fans(shape)
     dt = _check_dtype(dtype)
-    _check_key(key)
+    check_key(key)
     n = fan_in if mode == "fan_in" else (fan_in + fan_out) / 2
     variance = scale / n
     # Draw in float32 at least and round once: sampling directly in bfloat16

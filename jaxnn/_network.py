@@ -20,9 +20,9 @@ from jax import Array
 from jax.typing import ArrayLike, DTypeLike
 
 from jaxnn._activations import identity, relu
+from jaxnn._checks import check_key
 from jaxnn._initializers import (
     Initializer,
-    _check_key,
     _draw_many,
     default_initializer,
 )
@@ -246,7 +246,7 @@ def init_mlp(
     dt = jnp.dtype(dtype)
     if not jnp.issubdtype(dt, jnp.floating):
         raise ValueError(f"dtype: expected a floating dtype, got {dt}")
-    _check_key(key)
+    check_key(key)
     init = default_initializer(activation) if initializer is None else initializer
     if not callable(init):
         raise TypeError(f"initializer: expected a callable, got {init!r}")

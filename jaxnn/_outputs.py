@@ -41,7 +41,7 @@ import jax.numpy as jnp
 from jax import Array
 from jax.typing import ArrayLike
 
-from jaxnn._activations import _as_real_array, _compute_dtype, _out_dtype
+from jaxnn._checks import as_real_array, compute_dtype, out_dtype
 
 __all__ = ["log_softmax", "softmax"]
 
@@ -164,11 +164,11 @@ def _softmax_kernel(
 
 
 def _run(x: Any, axis: Any, where: Any, func: str, log: bool) -> Array:
-    arr = _as_real_array(x, func)
-    out = _out_dtype(arr)
+    arr = as_real_array(x, func)
+    out = out_dtype(arr)
     axes = _normalize_axis(axis, arr.ndim, func)
     mask = _check_mask(where, arr.shape, func)
-    y = _softmax_kernel(arr.astype(_compute_dtype(out)), mask, axis=axes, log=log)
+    y = _softmax_kernel(arr.astype(compute_dtype(out)), mask, axis=axes, log=log)
     return y.astype(out)
 
 

@@ -1,0 +1,86 @@
+"""Input checks and dtype rules shared by the package's modules.
+
+Every public entry point checks its arguments here, so one message names the
+argument, the value and what was expected, the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+
+ARRAY_TYPES = (jax.Array, np.ndarray, np.generic, bool, int, float)
+
+
+def as_real_array(x: Any, func: str, arg: str = "x") -> Array:
+    """Returns ``x`` as a real JAX array, or raises a ``TypeError`` naming it."""
+    if isinstance(x, (list, tuple)):
+        raise TypeError(
+            f"{func}: argument {arg!r} must be an array or a real scalar, got a "
+            f"{type(x).__name__}; convert it first with jnp.asarray({arg})."
+        )
+    if isinstance(x, (str, bytes)) or not isinstance(x, ARRAY_TYPES):
+        raise TypeError(
+            f"{func}: argument {arg!r} must be an array or a real scalar, got "
+            f"{type(x).__name__} {x!r:.60}."
+        )
+    dtype = np.result_type(x) if not isinstance(x, jax.Array) else x.dtype
+    if jnp.issubdtype(dtype, jnp.complexfloating):
+        raise TypeError(
+            f"{func}: argument {arg!r} must be real, got complex dtype {dtype}; "
+            "apply the activation to jnp.real(x) or jnp.abs(x) explicitly."
+        )
+    if not (
+        jnp.issubdtype(dtype, jnp.floating)
+        or jnp.issubdtype(dtype, jnp.integer)
+        or jnp.issubdtype(dtype, jnp.bool_)
+    ):
+        raise TypeError(
+            f"{func}: argument {arg!r} must have a real numeric dtype, got {dtype}."
+        )
+    return jnp.asarray(x)
+
+
+def out_dtype(x: Array) -> Any:
+    """The output dtype: the input's floating dtype, else JAX's default float."""
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return x.dtype
+    return jax.dtypes.canonicalize_dtype(jnp.float64)
+
+
+def compute_dtype(dtype: Any) -> Any:
+    """Half-precision types are computed in float32 and rounded once."""
+    return jnp.float32 if jnp.dtype(dtype).itemsize < 4 else dtype
+
+
+def as_scalar(p: Any, func: str, arg: str) -> Array:
+    """Checks a hyperparameter: a real scalar (Python number or 0-d array)."""
+    arr = as_real_array(p, func, arg)
+    if arr.ndim != 0:
+        raise TypeError(
+            f"{func}: hyperparameter {arg!r} must be a scalar, got shape {arr.shape}."
+        )
+    return arr
+
+
+def check_key(key: Any) -> None:
+    if isinstance(key, jax.Array) and jax.dtypes.issubdtype(
+        key.dtype, jax.dtypes.prng_key
+    ):
+        if key.shape != ():
+            raise ValueError(
+                f"key: expected a single PRNG key, got an array of keys of shape "
+                f"{key.shape} (use jax.vmap to map over keys)"
+            )
+        return
+    # Legacy raw keys (jax.random.PRNGKey): a uint32 vector.
+    if getattr(key, "dtype", None) == jnp.uint32 and jnp.ndim(key) == 1:
+        return
+    raise TypeError(
+        f"key: expected a PRNG key such as jax.random.key(0), got "
+        f"{type(key).__name__} {getattr(key, 'dtype', '')}{jnp.shape(key)}"
+    )
