@@ -21,6 +21,7 @@ import numpy as np
 
 from jaxnn import _cache
 from jaxnn._csv import NUMBER, CsvError, read_columns
+from jaxnn._plot import PlotError, plot_fit, plot_target
 
 # The source's worked example (Deep Learning from Scratch): p = sigmoid(m x + b).
 SOURCE_SLOPE = 1.87
@@ -202,86 +203,6 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _source_curve(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-(SOURCE_SLOPE * x + SOURCE_INTERCEPT)))
-
-
-def _plot_target(path: str) -> str:
-    """The file --plot will write, checked before any work is done."""
-    try:
-        from matplotlib.backend_bases import FigureCanvasBase
-    except ImportError:
-        raise CliError(
-            "--plot needs matplotlib, which is not installed: pip install 'jaxnn[plot]'"
-        ) from None
-    root, ext = os.path.splitext(path)
-    if not ext and not os.path.basename(root).startswith("."):
-        path += ".png"
-        ext = ".png"
-    formats = FigureCanvasBase.get_supported_filetypes()
-    if ext[1:].lower() not in formats:
-        raise CliError(
-            f"--plot {path}: unknown extension {ext!r}; use one of "
-            f"{', '.join('.' + f for f in sorted(formats))}"
-        )
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise CliError(f"--plot {path}: no directory {folder}")
-    if not os.access(folder, os.W_OK):
-        raise CliError(f"--plot {path}: cannot write to {folder}")
-    return path
-
-
-def _plot(
-    path: str,
-    x: np.ndarray,
-    y: np.ndarray,
-    fit: Any,
-    columns: Sequence[str],
-    on: int,
-    y_name: str,
-    source: bool,
-) -> None:
-    """Draw data and fitted curve against column ``on``, the others at means."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    col = x[:, on]
-    lo_x, hi_x = float(col.min()), float(col.max())
-    pad = 0.05 * (hi_x - lo_x) or 0.5 * max(abs(lo_x), 1.0)
-    grid = np.linspace(lo_x - pad, hi_x + pad, 241)
-    rows = np.broadcast_to(x.mean(axis=0), (len(grid), x.shape[1])).copy()
-    rows[:, on] = grid
-    p = np.asarray(fit.predict_proba(rows))
-    lo, hi = (np.asarray(a) for a in fit.predict_proba_interval(rows))
-    jitter = np.random.default_rng(0).uniform(-0.03, 0.03, size=y.shape)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.scatter(col, y + jitter, s=8, alpha=0.35, color="0.3", label="data (jittered)")
-    ax.fill_between(grid, lo, hi, alpha=0.25, color="C0", label="95% band")
-    label = "fitted (jaxnn)"
-    if x.shape[1] > 1:
-        others = [
-            f"{c} = {m:.4g}"
-            for k, (c, m) in enumerate(zip(columns, x.mean(axis=0), strict=True))
-            if k != on
-        ]
-        label += "\nat the means: " + ", ".join(others)
-    ax.plot(grid, p, color="C0", lw=2, label=label)
-    if source:
-        curve = [_source_curve(v) for v in grid]
-        ax.plot(grid, curve, "--", color="C3", label="source: m=1.87, b=-5.47")
-    ax.set_xlim(grid[0], grid[-1])
-    ax.set_xlabel(columns[on])
-    ax.set_ylabel(f"P({y_name})")
-    ax.set_ylim(-0.06, 1.06)
-    ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as e:
-        raise CliError(f"cannot write {path}: {e.strerror or e}") from None
-    finally:
-        plt.close(fig)
 
 
 def _finite_or_none(v: Any) -> Any:
@@ -537,7 +458,10 @@ def _show_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
 
 
 def _run_fit(args: argparse.Namespace) -> int:
-    plot_path = _plot_target(args.plot) if args.plot else None
+    try:
+        plot_path = plot_target(args.plot) if args.plot else None
+    except PlotError as e:
+        raise CliError(str(e)) from None
     plot_on = 0
     if args.plot_x is not None:
         if not args.plot:
@@ -578,16 +502,22 @@ def _run_fit(args: argparse.Namespace) -> int:
     # The results are out before plotting, so a failed plot loses nothing.
     sys.stdout.flush()
     if plot_path:
-        _plot(
-            plot_path,
-            data.x,
-            data.y,
-            fit,
-            data.columns,
-            plot_on,
-            data.y_name,
-            data.source,
-        )
+        reference = None
+        if data.source:
+            reference = ("source: m=1.87, b=-5.47", _source_curve)
+        try:
+            plot_fit(
+                plot_path,
+                data.x,
+                data.y,
+                fit,
+                columns=data.columns,
+                on=plot_on,
+                y_name=data.y_name,
+                reference=reference,
+            )
+        except PlotError as e:
+            raise CliError(str(e)) from None
         if not args.json:
             print(f"plot written to {plot_path}")
     return 0
