@@ -195,8 +195,8 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--decimal-comma",
         action="store_true",
-        help="numbers in the CSV use a decimal comma (1,5); use with --delimiter "
-        "';' unless detected",
+        help="the CSV's numbers are written with a decimal comma (1,5), as "
+        "spreadsheets in many languages write ';'-separated files",
     )
     return parser
 

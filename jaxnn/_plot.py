@@ -1,8 +1,9 @@
 """The figure of ``jaxnn fit --plot``: data, fitted curve and its 95% band.
 
-The curve is drawn over the data's own range (plus 5% each side) against one
-feature column; any other columns are held at their means. matplotlib is an
-optional dependency (``pip install 'jaxnn[plot]'``), imported only here.
+The curve is drawn over the data's own range (plus 5% each side, not past
+zero) against one feature column; any other columns are held at their means.
+matplotlib is an optional dependency (``pip install 'jaxnn[plot]'``),
+imported only here.
 """
 
 import os
@@ -92,8 +93,12 @@ def plot_fit(
 
     col = x[:, on]
     lo_x, hi_x = float(col.min()), float(col.max())
+    # 5% of the data's range each side (a single value: half its size, at
+    # least 0.5), without crossing zero: sizes, counts and ages stay >= 0.
     pad = 0.05 * (hi_x - lo_x) or 0.5 * max(abs(lo_x), 1.0)
-    grid = np.linspace(lo_x - pad, hi_x + pad, 241)
+    left = lo_x - pad if lo_x - pad >= 0 or lo_x < 0 else 0.0
+    right = hi_x + pad if hi_x + pad <= 0 or hi_x > 0 else 0.0
+    grid = np.linspace(left, right, 241)
     means = x.mean(axis=0)
     rows = np.broadcast_to(means, (len(grid), x.shape[1])).copy()
     rows[:, on] = grid

@@ -304,18 +304,22 @@ def test_no_progress_output_unless_stderr_is_a_terminal(
 
 
 class _SavedFigures:
-    """Records the x-range of each figure --plot saves (matplotlib's own API)."""
+    """Records the x-ranges of each figure --plot saves: the axis, the curve."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
         from matplotlib.figure import Figure
 
         self.xlims: list[tuple[float, float]] = []
+        self.curves: list[tuple[float, float]] = []
         self.legends: list[str] = []
         real = Figure.savefig
 
         def savefig(fig, *args, **kwargs):
             ax = fig.axes[0]
             self.xlims.append(ax.get_xlim())
+            fitted = next(ln for ln in ax.lines if ln.get_label().startswith("fit"))
+            grid = np.asarray(fitted.get_xdata())
+            self.curves.append((grid.min(), grid.max()))
             self.legends.append(" ".join(t.get_text() for t in ax.get_legend().texts))
             return real(fig, *args, **kwargs)
 
@@ -331,7 +335,7 @@ def test_plot_writes_a_png(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lo", "hi"), [(1990, 2020), (-10.0, -2.0), (-3.0, 4.0)], ids=str
+    ("lo", "hi"), [(1990, 2020), (-10.0, -2.0), (-3.0, 4.0), (0.3, 12.0)], ids=str
 )
 def test_plot_spans_the_data(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, lo, hi
@@ -345,8 +349,11 @@ def test_plot_spans_the_data(
     )
     png = tmp_path / "fit.png"
     assert main(["fit", str(path), "--x", "year", "--y", "y", "--plot", str(png)]) == 0
-    (left, right), span = saved.xlims[0], hi - lo
-    assert lo - 0.1 * span <= left <= lo and hi <= right <= hi + 0.1 * span
+    span = hi - lo
+    for left, right in (saved.xlims[0], saved.curves[0]):
+        assert lo - 0.1 * span <= left <= lo and hi <= right <= hi + 0.1 * span
+        # The padding does not cross zero: a size is never negative.
+        assert left >= 0 or lo < 0
 
 
 def test_plot_with_several_columns_holds_the_others_at_their_means(
