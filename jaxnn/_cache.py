@@ -165,7 +165,8 @@ def enable(note: Callable[[str], None]) -> Cache | None:
 
     configured = getattr(jax.config, "jax_compilation_cache_dir", None)
     if configured:
-        return Cache(str(configured), owned=False)
+        # Ours when an earlier call in this process set it; else the user's.
+        return Cache(str(configured), owned=str(configured) == default_dir())
     path = default_dir()
     if path is None:
         return None

@@ -8,19 +8,20 @@ Errors are one line on stderr and a non-zero exit status, never a traceback:
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
 
 from jaxnn import _cache
-from jaxnn._csv import NUMBER, CsvError, read_columns
+from jaxnn._csv import FLOAT32_MAX, NUMBER, CsvError, read_columns
 from jaxnn._plot import PlotError, plot_fit, plot_target
 
 # The source's worked example (Deep Learning from Scratch): p = sigmoid(m x + b).
@@ -288,6 +289,12 @@ class _Data:
             self._csv(args)
         if self.at and self.x.shape[1] != 1:
             raise CliError(f"--at needs exactly one --x column, got {self.x.shape[1]}")
+        big = [v for v in self.at if abs(v) > FLOAT32_MAX]
+        if big and not args.float64:
+            raise CliError(
+                f"--at {big[0]:g} is beyond the range of float32 numbers (about "
+                f"{FLOAT32_MAX:.4g}); pass --float64 to fit in float64"
+            )
 
     def _embedded(self, args: argparse.Namespace) -> None:
         swallowed = [c for c in args.x or () if c.lower().endswith(_DATA_SUFFIXES)]
@@ -473,16 +480,38 @@ def _run_fit(args: argparse.Namespace) -> int:
             )
         plot_on = columns.index(args.plot_x)
     data = _Data(args)
+    with _float64(args.float64):
+        return _fit_and_report(data, args, plot_path, plot_on)
 
+
+@contextlib.contextmanager
+def _float64(on: bool) -> Iterator[None]:
+    """JAX in float64 for the fit and the plot, as it was afterwards.
+
+    ``main`` may be called in a process that goes on using JAX (a test, a
+    notebook), which must not find float64 switched on behind its back.
+    """
+    if not on:
+        yield
+        return
+    import jax
+
+    before = bool(jax.config.read("jax_enable_x64"))
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_x64", before)
+
+
+def _fit_and_report(
+    data: _Data, args: argparse.Namespace, plot_path: str | None, plot_on: int
+) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         cache = None
         try:
             cache = _cache.enable(_note)
-            if args.float64:
-                import jax
-
-                jax.config.update("jax_enable_x64", True)
             fit = _fit(data, args)
             res = _results(data, fit, args)
             if args.bootstrap:

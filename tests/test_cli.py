@@ -271,6 +271,11 @@ def test_at_refuses_what_is_not_a_finite_number(capsys, value) -> None:
     assert f"argument --at: expected a finite number, got {value!r}" in err[0]
 
 
+def test_at_beyond_float32_suggests_float64(capsys) -> None:
+    msg = _error(capsys, ["fit", "--at", "3", "1e39"])
+    assert "--at 1e+39 is beyond the range of float32" in msg and "--float64" in msg
+
+
 def test_bootstrap_is_the_python_api_with_the_same_seed(capsys) -> None:
     # One seed, one answer, through both doors.
     assert main(["fit", "--bootstrap", "300", "--seed", "7", "--json"]) == 0

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 
@@ -94,6 +95,8 @@ def test_decimal_commas_get_a_hint_and_an_option(tmp_path: Path, capsys) -> None
     argv = ["fit", str(path), "--x", "size", "--y", "spread", "--decimal-comma"]
     assert main([*argv, "--json", "--float64"]) == 0
     res = json.loads(capsys.readouterr().out)
+    assert res["dtype"] == "float64"
+    assert not jax.config.jax_enable_x64  # as it was before main()
     ref = sm.Logit(np.array(y, float), sm.add_constant(np.array(x))).fit(
         disp=0, tol=1e-12
     )
