@@ -32,6 +32,7 @@ USER_ERROR = 2
 INTERNAL_ERROR = 1
 # A file name the user meant as the CSV, not as a column name.
 _DATA_SUFFIXES = (".csv", ".tsv", ".txt")
+# jax.random.key keeps 32 bits of a seed unless x64 is on: 2**32 would be 0.
 _SEED_MAX = 2**32 - 1
 
 
