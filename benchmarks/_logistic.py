@@ -26,19 +26,19 @@ from typing import Any
 import numpy as np
 
 from benchmarks import _data
-from benchmarks._common import Case, Row, Settings, row, skipped
-from benchmarks._timing import measure
+from benchmarks._timing import Settings, measure
+from benchmarks._worker import Case, Row, row, skipped
 
 SUITE = "logistic"
 FIT = "one fit"
 BOOTSTRAP = "bootstrap fits"
 N_RESAMPLES = 1000
-LOOP_FITS = 50
+# How many peer fits a bootstrap loop is timed over (scaled to N_RESAMPLES).
+LOOP_FITS = {"full": 50, "quick": 20, "smoke": 4}
 
 
-def loop_fits(settings: Settings) -> int:
-    """How many peer fits a bootstrap loop is timed over (scaled to 1000)."""
-    return 20 if settings.quick else LOOP_FITS
+def describe_sizes(settings: Settings, platform: str) -> str:
+    return f"bootstrap peer loops timed over {LOOP_FITS[settings.profile]} fits"
 
 
 def resample_indices(n: int, count: int, seed: int = 0) -> np.ndarray:
@@ -115,7 +115,7 @@ def _blas_fit(case: Case, impl: str, settings: Settings) -> list[Row]:
 
 def _blas_bootstrap(case: Case, impl: str, settings: Settings) -> list[Row]:
     x, y = (a.astype(np.float64) for a in _data.tumor())
-    count = loop_fits(settings)
+    count = LOOP_FITS[settings.profile]
     idx = resample_indices(x.shape[0], count)
     fit = PEERS[impl]
 
@@ -124,7 +124,7 @@ def _blas_bootstrap(case: Case, impl: str, settings: Settings) -> list[Row]:
 
     try:
         _import_peer(impl)
-        t = measure(loop, reps=3, min_rep_seconds=0.0, max_number=1)
+        t = measure(loop, reps=3, min_rep_seconds=0.0)
     except ImportError as err:
         return [skipped(case, impl, f"ImportError: {err}")]
     scale = N_RESAMPLES / count
@@ -166,8 +166,6 @@ def _xla_fit(case: Case, settings: Settings) -> list[Row]:
 
     import jaxnn
 
-    if not hasattr(jaxnn, "fit_logistic"):
-        return [skipped(case, "jaxnn", "jaxnn.fit_logistic does not exist yet")]
     x, y = (jnp.asarray(a) for a in _data.tumor())
     t = measure(jaxnn.fit_logistic, x, y, **_kw(settings))
     fit = jaxnn.fit_logistic(x, y)
@@ -194,8 +192,6 @@ def _xla_bootstrap(case: Case, settings: Settings) -> list[Row]:
 
     import jaxnn
 
-    if not hasattr(jaxnn, "bootstrap_logistic"):
-        return [skipped(case, "jaxnn", "jaxnn.bootstrap_logistic does not exist yet")]
     x, y = (jnp.asarray(a) for a in _data.tumor())
     key = jax.random.key(0)
     boot = functools.partial(jaxnn.bootstrap_logistic, n_resamples=N_RESAMPLES)
@@ -223,24 +219,22 @@ def _xla_bootstrap(case: Case, settings: Settings) -> list[Row]:
     ]
 
 
-def cases(side: str, settings: Settings) -> list[Case]:
-    """The suite's cases for one worker: ``side`` is ``"xla"`` or ``"blas"``."""
+def cases(side: str, settings: Settings, platform: str) -> list[Case]:
+    """One worker's cases: ``side`` is ``"xla"`` or ``"blas"``."""
     n = 686
     if side == "xla":
-        fit = Case(SUITE, FIT, ("jaxnn",), n, "float32", list, "rows")
-        fit.run = functools.partial(_xla_fit, fit, settings)
-        boot = Case(SUITE, BOOTSTRAP, ("jaxnn",), N_RESAMPLES, "float32", list, "fits")
-        boot.run = functools.partial(_xla_bootstrap, boot, settings)
-        return [fit, boot]
+        fit = functools.partial(_xla_fit, settings=settings)
+        boot = functools.partial(_xla_bootstrap, settings=settings)
+        return [
+            Case(SUITE, FIT, ("jaxnn",), n, "float32", fit, "rows"),
+            Case(SUITE, BOOTSTRAP, ("jaxnn",), N_RESAMPLES, "float32", boot, "fits"),
+        ]
     out = []
     for impl in PEERS:
-        c = Case(SUITE, FIT, (impl,), n, "float64", list, "rows")
-        c.run = functools.partial(_blas_fit, c, impl, settings)
-        out.append(c)
+        run = functools.partial(_blas_fit, impl=impl, settings=settings)
+        out.append(Case(SUITE, FIT, (impl,), n, "float64", run, "rows"))
     for impl in PEERS:
-        c = Case(
-            SUITE, BOOTSTRAP, (f"{impl} loop",), N_RESAMPLES, "float64", list, "fits"
-        )
-        c.run = functools.partial(_blas_bootstrap, c, impl, settings)
-        out.append(c)
+        run = functools.partial(_blas_bootstrap, impl=impl, settings=settings)
+        loop = (f"{impl} loop",)
+        out.append(Case(SUITE, BOOTSTRAP, loop, N_RESAMPLES, "float64", run, "fits"))
     return out

@@ -10,9 +10,8 @@ Book network training step (the same network with a ``log_softmax`` output,
 mean cross-entropy against the one-hot labels of the 10,000 test images, one
 Optax SGD step at learning rate 0.1): jaxnn's ``mlp`` vs the same network
 written by hand with ``jax.nn`` under ``jax.jit`` (plain jitted JAX) vs Flax
-NNX vs Equinox, timed side by side. Informational (no target); every
-implementation's first-step loss is recorded as a check that they compute the
-same thing.
+NNX vs Equinox, timed side by side; every implementation's first-step loss is
+recorded as a check that they compute the same thing.
 
 Wide MLP (``WIDTH``-``WIDTH``-``WIDTH``, ReLU, batch ``WIDTH``): forward and one
 Optax Adam training step (mean squared error) for jaxnn, Flax NNX and
@@ -24,11 +23,13 @@ multiply-add of the matmuls only; a training step has 3L - 1 matmuls
 Flax NNX runs the way its performance guide recommends (``nnx.split`` once,
 ``nnx.merge`` inside a ``jax.jit``); the idiomatic ``nnx.jit`` is also timed
 on the book network, where its per-call Python overhead shows. The NNX
-training step is the idiomatic ``nnx.Optimizer`` under ``nnx.jit``.
+training step is the idiomatic ``nnx.Optimizer`` under ``nnx.jit``. The
+targets these cases are judged by are in ``benchmarks/_targets.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -36,8 +37,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks import _data
-from benchmarks._common import Case, Row, Settings, row, skipped
-from benchmarks._timing import measure, measure_side_by_side
+from benchmarks._activations import book_sigmoid, book_softmax
+from benchmarks._timing import Settings, measure, measure_side_by_side
+from benchmarks._worker import Case, Row, row, skipped
 
 SUITE = "mlp"
 BOOK = "book MNIST forward"
@@ -46,39 +48,22 @@ BOOK_LR = 0.1
 WIDE_FWD = "wide MLP forward"
 WIDE_TRAIN = "wide MLP train step (Adam)"
 DOT = "jnp.dot"
-
-
-def wide_width(settings: Settings) -> int:
-    """The wide MLP's width and batch: 4096 (1024 with --quick)."""
-    return 1024 if settings.quick else 4096
-
-
 WIDE_LAYERS = 2
+WIDTHS = {"full": 4096, "quick": 1024, "smoke": 64}  # the wide MLP's width = batch
+# The MNIST cases' calls take milliseconds and are judged against 1.1x, close
+# to the noise of a shared 2-core machine: a full run gives them three times
+# as many repetitions (about 5 s per case).
+BOOK_REPS = 33
 
 
-def caps(settings: Settings, platform: str) -> str | None:
-    """How this run's sizes fall short of the issue's, if they do."""
-    return "wide MLP --quick: width = batch = 1024" if settings.quick else None
+def describe_sizes(settings: Settings, platform: str) -> str:
+    return f"wide MLP: width = batch = {WIDTHS[settings.profile]}"
 
 
 def wide_flops(width: int, batch: int, layers: int = WIDE_LAYERS) -> tuple[int, int]:
     """(forward, training step) FLOPs of the wide MLP's matmuls."""
     per_matmul = 2 * batch * width * width
     return layers * per_matmul, (3 * layers - 1) * per_matmul
-
-
-# ---------------------------------------------------------------------------
-# The book's NumPy (chapter 3).
-
-
-def book_sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
-
-
-def book_softmax(a: np.ndarray) -> np.ndarray:
-    c = np.max(a, axis=-1, keepdims=True)
-    exp_a = np.exp(a - c)
-    return exp_a / np.sum(exp_a, axis=-1, keepdims=True)
 
 
 def book_predict(network: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -100,24 +85,10 @@ def _accuracy(probs: Any, labels: np.ndarray) -> float:
 def _blas_book(case: Case, settings: Settings) -> list[Row]:
     net = _data.book_weights()
     x, labels = _data.mnist_test()
-    t = measure(
-        book_predict,
-        net,
-        x,
-        reps=settings.reps,
-        min_rep_seconds=settings.min_rep_seconds,
-    )
+    t = measure(book_predict, net, x, **_kw(settings, block=False))
+    ips = x.shape[0] / t["median"]
     acc = _accuracy(book_predict(net, x), labels)
-    return [
-        row(
-            case,
-            "book NumPy",
-            t,
-            throughput=x.shape[0] / t["median"],
-            unit="images/s",
-            accuracy=acc,
-        )
-    ]
+    return [row(case, "book NumPy", t, throughput=ips, unit="images/s", accuracy=acc)]
 
 
 # ---------------------------------------------------------------------------
@@ -171,20 +142,17 @@ def _eqx_model(
     return EqxMLP(tuple(layers), activation, output)
 
 
-def _kw(settings: Settings, reps: int | None = None) -> dict[str, Any]:
-    import jax
+def _kw(settings: Settings, full_reps: int | None = None, block: bool = True) -> dict:
+    """Timing keywords; ``full_reps`` replaces the repetitions of a full run."""
+    kw: dict[str, Any] = {"min_rep_seconds": settings.min_rep_seconds}
+    kw["reps"] = (
+        full_reps if full_reps and settings.profile == "full" else settings.reps
+    )
+    if block:
+        import jax
 
-    return {
-        "block": jax.block_until_ready,
-        "reps": settings.reps if reps is None or settings.quick else reps,
-        "min_rep_seconds": settings.min_rep_seconds,
-    }
-
-
-# The MNIST cases' calls take milliseconds and their verdicts (1.1x) sit close
-# to the noise of a shared 2-core machine, so they take more repetitions: the
-# same short repetitions, three times as many (about 5 s per case).
-BOOK_REPS = 33
+        kw["block"] = jax.block_until_ready
+    return kw
 
 
 def _book_inputs() -> tuple[list[tuple[Any, Any]], Any, np.ndarray]:
@@ -211,11 +179,6 @@ def _book_fn(
     if impl == "jaxnn":
         import jaxnn
 
-        missing = [
-            n for n in ("mlp", "Dense", "sigmoid", "softmax") if not hasattr(jaxnn, n)
-        ]
-        if missing:
-            raise _Missing(f"jaxnn lacks {', '.join(missing)}")
         params = tuple(jaxnn.Dense(w, b) for w, b in weights)
         forward = functools.partial(
             jaxnn.mlp, activation=jaxnn.sigmoid, output=jaxnn.softmax
@@ -240,10 +203,6 @@ def _book_fn(
     raise ValueError(f"unknown implementation {impl!r}")
 
 
-class _Missing(Exception):
-    """An implementation that cannot be built here (absent package or name)."""
-
-
 def _build(
     case: Case, impls: tuple[str, ...], builder: Callable[[str], tuple[Callable, tuple]]
 ) -> tuple[list[tuple[str, Callable, tuple]], list[Row]]:
@@ -252,7 +211,7 @@ def _build(
     for impl in impls:
         try:
             fn, args = builder(impl)
-        except (_Missing, ImportError) as err:
+        except ImportError as err:  # Flax or Equinox is not installed
             skips.append(skipped(case, impl, f"{type(err).__name__}: {err}"))
             continue
         built.append((impl, fn, args))
@@ -340,10 +299,6 @@ def _book_train_fn(
         if impl == "jaxnn":
             import jaxnn
 
-            names = ("mlp", "Dense", "sigmoid", "log_softmax")
-            missing = [n for n in names if not hasattr(jaxnn, n)]
-            if missing:
-                raise _Missing(f"jaxnn lacks {', '.join(missing)}")
             params: Any = tuple(jaxnn.Dense(w, b) for w, b in weights)
             forward: Callable = functools.partial(
                 jaxnn.mlp, activation=jaxnn.sigmoid, output=jaxnn.log_softmax
@@ -444,9 +399,6 @@ def _wide_fn(
     if impl == "jaxnn":
         import jaxnn
 
-        missing = [n for n in ("mlp", "Dense", "relu") if not hasattr(jaxnn, n)]
-        if missing:
-            raise _Missing(f"jaxnn lacks {', '.join(missing)}")
         params = tuple(jaxnn.Dense(w, b) for w, b in weights)
         forward = functools.partial(jaxnn.mlp, activation=jaxnn.relu)
         if not train:
@@ -479,21 +431,19 @@ def _xla_wide(case: Case, train: bool, settings: Settings) -> list[Row]:
     import jax
     import jax.numpy as jnp
 
-    width = wide_width(settings)
+    width = WIDTHS[settings.profile]
     weights = _wide_weights(width)
     x, target = _wide_data(width)
     built, out = _build(
         case, WIDE_IMPLS, lambda impl: _wide_fn(impl, train, weights, x, target)
     )
-    kw = _kw(settings)
-    if not settings.quick:
-        kw["reps"] = 3  # each call takes seconds at width 4096 on a CPU
+    kw = _kw(settings, full_reps=3)  # a call takes seconds at width 4096 on a CPU
     calls = [(jax.jit(jnp.dot), (x, weights[0][0]))]
     calls += [(fn, args) for _, fn, args in built]
     dot, *timings = measure_side_by_side(calls, **kw)
     dot_gflops = 2 * width**3 / dot["median"] / 1e9
     if not train:
-        dot_case = Case(SUITE, DOT, (DOT,), width, "float32", list, case.size_unit)
+        dot_case = dataclasses.replace(case, case=DOT, implementations=(DOT,))
         out.insert(0, row(dot_case, DOT, dot, throughput=dot_gflops, unit="GFLOP/s"))
     forward_flops, train_flops = wide_flops(width, width)
     flops = train_flops if train else forward_flops
@@ -515,23 +465,20 @@ def _xla_wide(case: Case, train: bool, settings: Settings) -> list[Row]:
     return out
 
 
-def cases(side: str, settings: Settings) -> list[Case]:
-    """The suite's cases for one worker: ``side`` is ``"xla"`` or ``"blas"``."""
-    out: list[Case] = []
+def cases(side: str, settings: Settings, platform: str) -> list[Case]:
+    """One worker's cases: ``side`` is ``"xla"`` or ``"blas"``."""
     if side == "blas":
-        c = Case(SUITE, BOOK, ("book NumPy",), 10_000, "float32", list, "images")
-        c.run = functools.partial(_blas_book, c, settings)
-        return [c]
-    c = Case(SUITE, BOOK, BOOK_IMPLS, 10_000, "float32", list, "images")
-    c.run = functools.partial(_xla_book, c, settings)
-    out.append(c)
-    c = Case(SUITE, BOOK_TRAIN, BOOK_TRAIN_IMPLS, 10_000, "float32", list, "images")
-    c.run = functools.partial(_xla_book_train, c, settings)
-    out.append(c)
-    width = wide_width(settings)
-    for train, name in ((False, WIDE_FWD), (True, WIDE_TRAIN)):
-        impls = WIDE_IMPLS if train else (DOT, *WIDE_IMPLS)
-        c = Case(SUITE, name, impls, width, "float32", list, "width (= batch)")
-        c.run = functools.partial(_xla_wide, c, train, settings)
-        out.append(c)
-    return out
+        run = functools.partial(_blas_book, settings=settings)
+        return [Case(SUITE, BOOK, ("book NumPy",), 10_000, "float32", run, "images")]
+    book = functools.partial(_xla_book, settings=settings)
+    train = functools.partial(_xla_book_train, settings=settings)
+    width, unit = WIDTHS[settings.profile], "width (= batch)"
+    wide = [
+        functools.partial(_xla_wide, train=t, settings=settings) for t in (False, True)
+    ]
+    return [
+        Case(SUITE, BOOK, BOOK_IMPLS, 10_000, "float32", book, "images"),
+        Case(SUITE, BOOK_TRAIN, BOOK_TRAIN_IMPLS, 10_000, "float32", train, "images"),
+        Case(SUITE, WIDE_FWD, (DOT, *WIDE_IMPLS), width, "float32", wide[0], unit),
+        Case(SUITE, WIDE_TRAIN, WIDE_IMPLS, width, "float32", wide[1], unit),
+    ]
