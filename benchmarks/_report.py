@@ -36,9 +36,13 @@ def _size(n: int | None) -> str:
     return f"{n:,}"
 
 
-def _ratio_text(r: dict[str, Any]) -> str:
-    how = {"fraction": "of", "speedup": "faster than"}.get(r["kind"], "the time of")
-    return f"{fmt(r['value'], r['to'])} {how} {r['to']}"
+def _table(title: str, intro: str, header: list[str], rows: list[list]) -> list[str]:
+    """A Markdown section: a title (## or ### as given), a paragraph, a table."""
+    if not rows:
+        return []
+    lines = [title, ""] + ([intro, ""] if intro else [])
+    lines += ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    return lines + ["| " + " | ".join(map(str, r)) + " |" for r in rows] + [""]
 
 
 def _met(met: bool | None) -> str:
@@ -46,31 +50,24 @@ def _met(met: bool | None) -> str:
 
 
 def _header(results: dict[str, Any]) -> list[str]:
-    dev, run = results["device"], results["run"]
+    dev, run, load = results["device"], results["run"], results["run"]["loadavg"]
     versions = ", ".join(f"{k} {v}" for k, v in results["versions"].items() if v)
-    load = run["loadavg"]
     profile = run.get("profile") or ("quick" if run.get("quick") else "full")
-    digest = (
-        f", source sha256 `{run['source_sha256'][:16]}`"
-        if "source_sha256" in run
-        else ""
-    )
-    lines = [
+    digest = run.get("source_sha256", "")[:16]
+    vm = f", {dev['hypervisor']} VM" if dev.get("hypervisor") else ""
+    return [
         f"# jaxnn benchmarks: {run['machine']}",
         "",
         f"- Run: {run['started']} to {run['finished']} UTC ({profile} run), "
-        f"jaxnn commit `{run.get('commit')}`{digest}; command `{run['command']}`.",
+        f"jaxnn commit `{run.get('commit')}`"
+        + (f", source sha256 `{digest}`" if digest else "")
+        + f"; command `{run['command']}`.",
         f"- Device: {dev.get('platform')} / {dev.get('kind')} x{dev.get('count')}; "
-        f"CPU {dev.get('cpu_model')}, {dev.get('cores')} cores"
-        + (f", {dev['hypervisor']} VM" if dev.get("hypervisor") else "")
-        + ".",
+        f"CPU {dev.get('cpu_model')}, {dev.get('cores')} cores{vm}.",
         f"- Load average (1, 5, 15 min) at start {load.get('start')}, "
         f"at end {load.get('end')}; per worker process in the JSON.",
         f"- Versions: {versions}.",
-    ]
-    if run.get("caps"):
-        lines.append(f"- Sizes: {run['caps']}")
-    lines += [
+        *([f"- Sizes: {run['caps']}"] if run.get("caps") else []),
         "",
         "Method: compiled outside the timed region; every call is followed by "
         "`block_until_ready()` inside it; contenders that are compared are timed "
@@ -79,84 +76,39 @@ def _header(results: dict[str, Any]) -> list[str]:
         "`benchmarks/_targets.py`. See `benchmarks/README.md`.",
         "",
     ]
-    return lines
-
-
-def _targets(results: dict[str, Any]) -> list[str]:
-    lines = [
-        "## Targets",
-        "",
-        "Verdicts compare medians. The last column compares the fastest "
-        "repetitions instead, which load from other processes disturbs less: "
-        "where the two disagree, suspect noise.",
-        "",
-        "| suite | target | measured (medians) | verdict | by fastest repetitions |",
-        "|---|---|---|---|---|",
-    ]
-    for t in results["targets"]:
-        measured = t["measured"]
-        if t.get("misses"):
-            measured += f" (missed: {t['misses']})"
-        lines.append(
-            f"| {t['suite']} | {t['target']} | {measured} | {_met(t['met'])} "
-            f"| {t.get('by_minimum_times') or ''} |"
-        )
-    return [*lines, ""]
-
-
-def _headlines(results: dict[str, Any]) -> list[str]:
-    items = results.get("headlines") or []
-    if not items:
-        return []
-    lines = ["## Headline ratios", "", "| what | measured (medians) |", "|---|---|"]
-    lines += [f"| {h['what']} | {h['value']} |" for h in items]
-    return [*lines, ""]
 
 
 def _act_cell(r: Row | None) -> str:
-    if r is None:
-        return ""
-    if r["skipped"]:
-        return "skipped"
+    if r is None or r["skipped"]:
+        return "" if r is None else "skipped"
     if r["implementation"] == COPY:
         return f"{r['throughput']['value']:.3g} GB/s"
+    ratios = r.get("ratios", [])
     parts = [fmt_seconds(r["seconds"]["median"])]
-    parts += [f"{x['value']:.2f}x" for x in r.get("ratios", []) if x["to"] == "jax.nn"]
-    parts += [
-        f"{x['value']:.0%}" for x in r.get("ratios", []) if x["kind"] == "fraction"
-    ]
+    parts += [f"{x['value']:.2f}x" for x in ratios if x["to"] == "jax.nn"]
+    parts += [f"{x['value']:.0%}" for x in ratios if x["kind"] == "fraction"]
     missed = any(not t["met"] for t in r.get("targets", []))
     return " · ".join(parts) + (" ✗" if missed else "")
 
 
-def _act_table(
-    by_key: dict, names: list[str], sizes: list[int], cell: Any
-) -> list[str]:
-    lines = ["| activation | " + " | ".join(_size(s) for s in sizes) + " |"]
-    lines.append("|---" * (len(sizes) + 1) + "|")
-    for name in names:
-        cells = [cell(by_key.get((name, s))) for s in sizes]
-        if any(cells):
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return [*lines, ""]
-
-
 def _activations(rows: list[Row]) -> list[str]:
-    acts = [r for r in rows if r["suite"] == "activations"]
-    if not acts:
-        return []
-    lines = [
-        "## Activations",
-        "",
-        "Each cell: jaxnn's median time per call · its time as a multiple of "
-        "`jax.nn`'s function of the same name timed alongside, where it computes "
-        "the same function · its bandwidth as a fraction of the same-run jitted "
-        "copy (✗ marks a missed target). Sizes are elements; functions over an "
-        "axis run over rows of 1024.",
-        "",
-    ]
-    sizes = sorted({r["size"] for r in acts if r["size"] is not None})
+    acts = [r for r in rows if r["suite"] == "activations" and r["size"]]
+    sizes = sorted({r["size"] for r in acts})
     names = list(dict.fromkeys(r["case"].split("/")[0] for r in acts))
+    lines = (
+        []
+        if not acts
+        else [
+            "## Activations",
+            "",
+            "Each cell: jaxnn's median time per call · its time as a multiple of "
+            "`jax.nn`'s function of the same name timed alongside, where it computes "
+            "the same function · its bandwidth as a fraction of the same-run jitted "
+            "copy (✗ marks a missed target). Sizes are elements; functions over an "
+            "axis run over rows of 1024.",
+            "",
+        ]
+    )
     for dtype, mode in ACT_VIEWS:
         view = {
             (r["case"].split("/")[0], r["size"]): r
@@ -166,128 +118,125 @@ def _activations(rows: list[Row]) -> list[str]:
             and r["implementation"] in ("jaxnn", COPY)
         }
         present = [s for s in sizes if any(k[1] == s for k in view)]
-        if present:
-            lines += [f"### {mode}, {dtype}", ""]
-            lines += _act_table(view, names, present, _act_cell)
+        cells = [[n] + [_act_cell(view.get((n, s))) for s in present] for n in names]
+        header = ["activation", *map(_size, present)]
+        lines += _table(
+            f"### {mode}, {dtype}", "", header, [c for c in cells if any(c[1:])]
+        )
     numpy = {
         (r["case"], r["size"]): f"{v:.3g}x"
         for r in acts
         if r["implementation"] == "jaxnn" and (v := ratio_to(r, "numpy")) is not None
     }
-    if numpy:
-        lines += [
-            "### Speed-up over the book's NumPy (float32)",
-            "",
-            "jaxnn's speed-up over the book's NumPy functions (chapter 3; "
-            "gradients as its chapter 5 layers), timed in a separate process. The "
-            "book's `identity_function` returns its argument without copying, so "
-            "jaxnn's identity, which returns a new array, cannot win there.",
-            "",
-        ]
-        cases = list(dict.fromkeys(case for case, _ in numpy))
-        lines += _act_table(numpy, cases, sizes, lambda v: v or "")
-    return lines
+    cases = list(dict.fromkeys(case for case, _ in numpy))
+    return lines + _table(
+        "### Speed-up over the book's NumPy (float32)",
+        "jaxnn's speed-up over the book's NumPy functions (chapter 3; gradients as "
+        "its chapter 5 layers), timed in a separate process. The book's "
+        "`identity_function` returns its argument without copying, so jaxnn's "
+        "identity, which returns a new array, cannot win there.",
+        ["activation", *map(_size, sizes)],
+        [[c] + [numpy.get((c, s), "") for s in sizes] for c in cases],
+    )
 
 
-EXTRA_KEYS = (
-    "accuracy",
-    "loss",
-    "iterations",
-    "converged",
-    "weight",
-    "bias",
-    "weight_mean",
-    "weight_std",
-    "converged_fraction",
-)
-# Losses agree to about 1e-5 relative when implementations match: show enough
-# digits to see it.
-EXTRA_FORMATS = {"loss": ".7g"}
+# Checks recorded in rows (accuracy, fitted values) that show the contenders
+# compute the same thing; losses agree to about 1e-5 relative: 7 digits.
+CHECKS = {"accuracy": ".4g", "loss": ".7g", "iterations": "", "converged": ""}
+CHECKS |= {"weight": ".4g", "bias": ".4g", "weight_mean": ".4g", "weight_std": ".4g"}
+CHECKS |= {"converged_fraction": ".4g"}
 
 
-def _table(rows: list[Row], suite: str, title: str, intro: str) -> list[str]:
-    mine = [r for r in rows if r["suite"] == suite and not r["skipped"]]
-    if not mine:
-        return []
-    lines = [
-        f"## {title}",
-        "",
-        intro,
-        "",
-        "| case | implementation | size | median (min-max) | first call | throughput "
-        "| ratios | checks | targets |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in mine:
-        s = r["seconds"]
-        lo, hi = fmt_seconds(s["min"]), fmt_seconds(s["max"])
-        timing = f"{fmt_seconds(s['median'])} ({lo}-{hi})"
-        tp = r.get("throughput") or {}
-        throughput = f"{tp['value']:.4g} {tp['unit']}" if tp else ""
-        ratios = "; ".join(_ratio_text(x) for x in r.get("ratios", []))
-        checks = ", ".join(
-            f"{k} {r[k]:{EXTRA_FORMATS.get(k, '.4g')}}"
-            if isinstance(r[k], float)
-            else f"{k} {r[k]}"
-            for k in EXTRA_KEYS
-            if k in r
-        )
-        if r.get("note"):
-            checks += ("; " if checks else "") + r["note"]
-        targets = "; ".join(
-            f"{t['target']}: {_met(t['met'])}" for t in r.get("targets", [])
-        )
-        size = f"{r['size']:,} {r['size_unit']}" if r["size"] is not None else ""
-        lines.append(
-            f"| {r['case']} | {r['implementation']} | {size} | {timing} "
-            f"| {fmt_seconds(r['first_call_seconds'])} | {throughput} | {ratios} "
-            f"| {checks} | {targets} |"
-        )
-    return [*lines, ""]
-
-
-def _skipped(rows: list[Row]) -> list[str]:
-    notes: dict[tuple[str, str, str], int] = {}
+def _rows(rows: list[Row], suite: str) -> list[list]:
+    out = []
     for r in rows:
-        if r["skipped"]:
-            k = (r["suite"], r["implementation"], r.get("note", ""))
-            notes[k] = notes.get(k, 0) + 1
-    if not notes:
-        return []
-    lines = [
-        "## Skipped",
-        "",
-        "| suite | implementation | rows | why |",
-        "|---|---|---|---|",
-    ]
-    for (suite, impl, note), n in notes.items():
-        lines.append(f"| {suite} | {impl} | {n} | {note} |")
-    return [*lines, ""]
+        if r["suite"] != suite or r["skipped"]:
+            continue
+        s, tp = r["seconds"], r.get("throughput") or {}
+        checks = [f"{k} {r[k]:{f}}" for k, f in CHECKS.items() if k in r]
+        how = {"fraction": "of", "speedup": "faster than"}
+        out.append(
+            [
+                r["case"],
+                r["implementation"],
+                f"{r['size']:,} {r['size_unit']}",
+                f"{fmt_seconds(s['median'])} "
+                f"({fmt_seconds(s['min'])}-{fmt_seconds(s['max'])})",
+                fmt_seconds(r["first_call_seconds"]),
+                f"{tp['value']:.4g} {tp['unit']}" if tp else "",
+                "; ".join(
+                    f"{fmt(x['value'], x['to'])} "
+                    f"{how.get(x['kind'], 'the time of')} {x['to']}"
+                    for x in r.get("ratios", [])
+                ),
+                "; ".join(filter(None, [", ".join(checks), r.get("note")])),
+                "; ".join(
+                    f"{t['target']}: {_met(t['met'])}" for t in r.get("targets", [])
+                ),
+            ]
+        )
+    return out
 
 
 def markdown(results: dict[str, Any]) -> str:
     """The whole report as Markdown."""
     rows = results["results"]
-    lines = _header(results) + _targets(results) + _headlines(results)
+    header = ["case", "implementation", "size", "median (min-max)", "first call"]
+    header += ["throughput", "ratios", "checks", "targets"]
+    skipped: dict[tuple, int] = {}
+    for r in rows:
+        if r["skipped"]:
+            key = (r["suite"], r["implementation"], r.get("note", ""))
+            skipped[key] = skipped.get(key, 0) + 1
+    lines = _header(results)
+    lines += _table(
+        "## Targets",
+        "Verdicts compare medians. The last column compares the fastest "
+        "repetitions instead, which load from other processes disturbs less: "
+        "where the two disagree, suspect noise.",
+        ["suite", "target", "measured (medians)", "verdict", "by fastest repetitions"],
+        [
+            [
+                t["suite"],
+                t["target"],
+                t["measured"]
+                + (f" (missed: {t['misses']})" if t.get("misses") else ""),
+                _met(t["met"]),
+                t.get("by_minimum_times") or "",
+            ]
+            for t in results["targets"]
+        ],
+    )
+    lines += _table(
+        "## Headline ratios",
+        "",
+        ["what", "measured (medians)"],
+        [[h["what"], h["value"]] for h in results.get("headlines", [])],
+    )
     lines += _activations(rows)
     lines += _table(
-        rows,
-        "mlp",
-        "MLP",
+        "## MLP",
         "The book's network (784-50-100-10, sigmoid, softmax) on MNIST's 10,000 "
         "test images: forward, and one SGD training step (log_softmax output, mean "
         "cross-entropy; loss = the first step's); and a wide ReLU MLP (width = "
         "batch; FLOPs count the matmuls only) whose throughput is compared with a "
         "`jnp.dot` timed alongside.",
+        header,
+        _rows(rows, "mlp"),
     )
     lines += _table(
-        rows,
-        "logistic",
-        "Logistic regression",
+        "## Logistic regression",
         "GBSG2 (686 tumours). Peers ran in a separate process; bootstrap loops are "
         "timed over a few dozen fits and scaled (see each row's note).",
+        header,
+        _rows(rows, "logistic"),
     )
-    lines += _skipped(rows)
+    lines += _table(
+        "## Skipped",
+        "",
+        ["suite", "implementation", "rows", "why"],
+        [[suite, impl, n, note] for (suite, impl, note), n in skipped.items()],
+    )
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -1,7 +1,8 @@
 """Timing on the standard library's :mod:`timeit`, and how hard each run measures.
 
 Every function is called once outside the timed region (for JAX that call
-traces and compiles; its wall time is kept as ``first_call``). Then
+traces and compiles; its wall time is kept as ``first_call``, its output
+too). Then
 :meth:`timeit.Timer.autorange` finds how many calls make one repetition last
 at least ``min_rep_seconds`` (that run is the first repetition), and the
 other repetitions follow. Contenders timed together have their repetitions
@@ -15,6 +16,7 @@ call: median, min and max over the repetitions.
 from __future__ import annotations
 
 import statistics
+import time
 import timeit
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,8 +79,8 @@ def measure_side_by_side(
 
     Returns:
         One dict per pair: ``median``, ``min`` and ``max`` seconds per call,
-        ``first_call`` (seconds of the untimed first call), ``reps`` and
-        ``number`` (calls per repetition).
+        ``first_call`` (seconds of the untimed first call) and ``output``
+        (what it returned), ``reps`` and ``number`` (calls per repetition).
     """
     if reps < 1:
         raise ValueError(f"reps must be at least 1, got {reps!r}")
@@ -89,9 +91,11 @@ def measure_side_by_side(
     timers = [
         timeit.Timer(lambda fn=fn, args=args: block(fn(*args))) for fn, args in calls
     ]
-    firsts, numbers, times = [], [], []
-    for timer in timers:
-        firsts.append(timer.timeit(1))
+    firsts, outputs, numbers, times = [], [], [], []
+    for timer, (fn, args) in zip(timers, calls, strict=True):
+        start = time.perf_counter()
+        outputs.append(block(fn(*args)))
+        firsts.append(time.perf_counter() - start)
         number, seconds = _calibrate(timer, min_rep_seconds)
         numbers.append(number)
         times.append([seconds / number])
@@ -109,8 +113,11 @@ def measure_side_by_side(
             "first_call": first,
             "reps": reps,
             "number": number,
+            "output": output,
         }
-        for per_call, first, number in zip(times, firsts, numbers, strict=True)
+        for per_call, first, output, number in zip(
+            times, firsts, outputs, numbers, strict=True
+        )
     ]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
 import jaxnn
@@ -164,7 +165,7 @@ def _allow_rank_promotion():
 
 @allow_rank_promotion
 def test_book_train_step_implementations_compute_the_same_step():
-    weights, x, labels = _mlp._book_inputs()
+    weights, x, labels = _mlp.book_inputs()
     onehot = jax.nn.one_hot(labels, 10, dtype=x.dtype)
     probs = _mlp.book_predict(_data.book_weights(), np.asarray(x))
     want = -np.mean(np.log(probs[np.arange(labels.size), labels]))
@@ -178,18 +179,19 @@ def test_book_train_step_implementations_compute_the_same_step():
     ]
     assert impls[:2] == ["jaxnn", "jax.nn"]
     for impl in impls:
-        fn, args, first_loss = _mlp._book_train_fn(impl, weights, x, onehot)
-        loss = first_loss()
+        tx = optax.sgd(_mlp.BOOK_LR)
+        spec = ("sigmoid", "log_softmax", x, onehot, _mlp._xent, tx)
+        step, args = _mlp.contender(impl, weights, *spec)
+        first = step(*args)
+        loss = float(jax.tree.leaves(first)[-1])  # the loss comes last
         assert loss == pytest.approx(want, rel=1e-5), impl
-        if impl == "flax-nnx":  # first_loss() left its model one step on
-            second = float(fn(*args))
+        if impl == "flax-nnx":  # the step updated its model in place
+            second = float(step(*args))
         else:
-            params, opt_state, step_loss = fn(*args)
-            assert float(step_loss) == pytest.approx(loss)
-            second = float(fn(params, opt_state, *args[2:])[-1])
+            params, opt_state, _ = first
+            second = float(step(params, opt_state, *args[2:])[-1])
             updated[impl] = jax.tree.leaves(params)
         assert second < loss, impl  # the step descends
-        assert first_loss() == loss, impl  # from the initial weights again
     for mine, ref in zip(updated["jaxnn"], updated["jax.nn"], strict=True):
         np.testing.assert_allclose(mine, ref, rtol=1e-5, atol=1e-7)
 
@@ -393,3 +395,18 @@ def test_a_worker_that_runs_out_of_time_leaves_a_note_not_a_crash():
     (note,) = result["rows"]
     assert note["skipped"] and "timed out" in note["note"]
     assert result["worker"]["complete"] is False
+
+
+@allow_rank_promotion
+def test_wide_mlp_rows_are_fractions_of_the_dot_timed_beside_them():
+    (case,) = [
+        c
+        for c in _mlp.cases("xla", PROFILES["smoke"], "cpu")
+        if c.case == _mlp.WIDE_FWD
+    ]
+    rows = _targets.analyse(case.run(case), "cpu")
+    by_impl = {r["implementation"]: r for r in rows}
+    assert by_impl["jnp.dot"]["case"] == "jnp.dot"
+    assert by_impl["jnp.dot"]["throughput"]["unit"] == "GFLOP/s"
+    kinds = {(x["to"], x["kind"]) for x in by_impl["jaxnn"]["ratios"]}
+    assert kinds == {("jnp.dot", "fraction"), ("flax-nnx", "time"), ("equinox", "time")}
