@@ -120,7 +120,8 @@ def _nnx_model(weights: Weights, activation: Callable, output: Callable) -> Any:
                 layer = nnx.Linear(w.shape[0], w.shape[1], rngs=nnx.Rngs(0))
                 layer.kernel, layer.bias = nnx.Param(w), nnx.Param(b)
                 layers.append(layer)
-            self.layers = nnx.List(layers)
+            # nnx.List since Flax 0.12; a plain list of modules before it
+            self.layers = nnx.List(layers) if hasattr(nnx, "List") else layers
 
         def __call__(self, x: Any) -> Any:
             for layer in self.layers[:-1]:

@@ -40,6 +40,16 @@ class Target:
     size: int | None = None
     dtype: str | None = None
 
+    def judges(self, r: Row, platform: str) -> bool:
+        """Whether this target applies to row ``r`` of a run on ``platform``."""
+        mine = (platform, r["suite"], r["implementation"], r["size"], r["dtype"])
+        return (
+            (self.platform, self.suite, "jaxnn") == mine[:3]
+            and fnmatch.fnmatchcase(r["case"], self.case)
+            and self.size in (None, mine[3])
+            and self.dtype in (None, mine[4])
+        )
+
     def met(self, value: float) -> bool:
         return value <= self.limit if self.bound == "<=" else value >= self.limit
 
@@ -87,15 +97,12 @@ def _ratios(rows: list[Row]) -> None:
         groups[r["suite"], r["case"], r["size"]].append(r)
     for r in rows:
         for field, to in REFERENCES.items():
-            if field in r:
-                best = r["throughput"]["value"] * _secs(r, "median") / _secs(r, "min")
+            if field in r:  # throughputs, by medians and by fastest repetitions
+                mine = r["throughput"]["value"]
+                best = mine * _secs(r, "median") / _secs(r, "min")
                 r.setdefault("ratios", []).append(
-                    {
-                        "to": to,
-                        "kind": "fraction",
-                        "value": r["throughput"]["value"] / r[field],
-                        "value_of_mins": best / r[f"{field}_best"],
-                    }
+                    {"to": to, "kind": "fraction", "value": mine / r[field]}
+                    | {"value_of_mins": best / r[f"{field}_best"]}
                 )
         if r["implementation"] != "jaxnn":
             continue
@@ -119,16 +126,14 @@ def _secs(r: Row, which: str) -> float:
     return float(r["seconds"][which])
 
 
-def _judged(target: Target, rows: list[Row]) -> list[Row]:
-    return [
-        r
-        for r in rows
-        if r["implementation"] == "jaxnn"
-        and r["suite"] == target.suite
-        and fnmatch.fnmatchcase(r["case"], target.case)
-        and target.size in (None, r["size"])
-        and target.dtype in (None, r["dtype"])
-    ]
+def _value(target: Target, r: Row) -> tuple[float, float] | None:
+    """The (median-based, fastest-based) value ``target`` judges in ``r``."""
+    if target.to == "first call":
+        return r["first_call_seconds"], r["first_call_seconds"]
+    for x in r.get("ratios", []):
+        if x["to"] == target.to and x.get("equivalent", True):
+            return x["value"], x["value_of_mins"]
+    return None
 
 
 def analyse(rows: list[Row], platform: str) -> list[Row]:
@@ -136,30 +141,18 @@ def analyse(rows: list[Row], platform: str) -> list[Row]:
     rows (in place; skipped rows get neither). Returns ``rows``."""
     timed = [r for r in rows if not r.get("skipped")]
     _ratios(timed)
-    for target in TARGETS:
-        if target.platform != platform:
-            continue
-        for r in _judged(target, timed):
-            if target.to == "first call":
-                values = [r["first_call_seconds"]] * 2
-            else:
-                values = [
-                    [x["value"], x["value_of_mins"]]
-                    for x in r.get("ratios", [])
-                    if x["to"] == target.to and x.get("equivalent", True)
-                ][:1]
-                if not values:
-                    continue
-                values = values[0]
-            r.setdefault("targets", []).append(
-                {
-                    "target": target.text,
-                    "value": values[0],
-                    "met": target.met(values[0]),
-                    "value_of_mins": values[1],
-                    "met_by_mins": target.met(values[1]),
-                }
-            )
+    for t in TARGETS:
+        for r in timed:
+            if t.judges(r, platform) and (values := _value(t, r)) is not None:
+                r.setdefault("targets", []).append(
+                    {
+                        "target": t.text,
+                        "value": values[0],
+                        "met": t.met(values[0]),
+                        "value_of_mins": values[1],
+                        "met_by_mins": t.met(values[1]),
+                    }
+                )
     return rows
 
 
