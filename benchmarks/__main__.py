@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         for r in results["results"]:
             for derived in ("ratios", "targets"):
                 r.pop(derived, None)
+        command = "python -m benchmarks " + shlex.join(argv)
+        results["run"]["judged_again"] = f"{_now()} UTC by `{command}`"
     else:
         results = measure(args, argv)
     platform = str(results["device"].get("platform", "cpu"))

@@ -68,6 +68,11 @@ def _header(results: dict[str, Any]) -> list[str]:
         f"at end {load.get('end')}; per worker process in the JSON.",
         f"- Versions: {versions}.",
         *([f"- Sizes: {run['caps']}"] if run.get("caps") else []),
+        *(
+            [f"- Ratios and targets judged again {run['judged_again']}."]
+            if run.get("judged_again")
+            else []
+        ),
         "",
         "Method: compiled outside the timed region; every call is followed by "
         "`block_until_ready()` inside it; contenders that are compared are timed "
@@ -247,6 +252,7 @@ def plot(results: dict[str, Any], path: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     rows = [r for r in results["results"] if not r["skipped"]]
     platform = results["device"].get("platform", "cpu")
@@ -302,7 +308,11 @@ def plot(results: dict[str, Any], path: str) -> None:
         axes[0, 0].legend(fontsize=6, ncol=2)
 
     def bars(ax: Any, items: list[tuple[str, float]], fmt: str) -> None:
-        ax.barh([k for k, _ in items], [v for _, v in items], color="C1")
+        """Horizontal bars, jaxnn's in orange: labels name the implementation
+        first, or (logistic) are all jaxnn's."""
+        mine = [k.startswith("jaxnn") or ax is axes[1, 2] for k, _ in items]
+        colors = ["C1" if m else "C0" for m in mine]
+        ax.barh([k for k, _ in items], [v for _, v in items], color=colors)
         for i, (_, v) in enumerate(items):
             ax.text(v, i, " " + fmt.format(v), va="center", fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
@@ -345,6 +355,7 @@ def plot(results: dict[str, Any], path: str) -> None:
         "{:.2f}x",
     )
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     for to in ("statsmodels", "statsmodels loop"):
         limit_lines(ax, "logistic", to, vertical=True)
     ax.set_xlabel("jaxnn speed-up, log scale")
