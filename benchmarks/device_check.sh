@@ -12,10 +12,11 @@
 #
 # Each step runs under its own time limit, so one slow step cannot eat the
 # others' time; a failed step is recorded and the others still run. Within 8
-# minutes on one H100 by construction: 60 + 90 + 200 s for the first three
-# steps, the tests get what is left of 470 s (at least 120), the check 30 s.
+# minutes on one H100 by construction: 45 + 90 + 200 s for the first three
+# steps, the tests get what is left of 450 s (at least 60; stopped with
+# SIGINT, pytest still writes what ran), the check 15 s, each kill 2 s more.
 # --dry-run runs every step at tiny sizes on the CPU (about a minute on 2
-# cores), so CI keeps the script from rotting. Writes 8 files under OUT:
+# idle cores), so CI keeps the script from rotting. Writes 8 files in OUT:
 #   env.json                      devices, versions, nvidia-smi, source stamp
 #   accuracy.json, accuracy.md    python -m tools.accuracy on the device
 #   benchmarks.json, .md, .png    python -m benchmarks (full; --smoke if dry)
@@ -40,12 +41,13 @@ log=$out/log.txt
 start=$SECONDS
 failed=()
 
-# step NAME SECONDS COMMAND...: run it under `timeout`, its output to the log.
+# step NAME SECONDS COMMAND...: run it under `timeout` (signal $sig, TERM by
+# default), its output to the log; a non-zero exit is recorded as a failure.
 step() {
     local name=$1 limit=$2 t0=$SECONDS rc
     shift 2
     echo "== $name (limit $limit s): $*" | tee -a "$log"
-    timeout -k 5 "$limit" "$@" >>"$log" 2>&1
+    timeout -s "${sig:-TERM}" -k 2 "$limit" "$@" >>"$log" 2>&1
     rc=$?
     echo "== $name: exit $rc after $((SECONDS - t0)) s" | tee -a "$log"
     [[ $rc == 0 ]] || failed+=("$name (exit $rc$([[ $rc == 124 ]] && echo ', timed out'))")
@@ -53,15 +55,15 @@ step() {
 
 if ((dry)); then
     export JAX_PLATFORMS=cpu
-    accuracy=(--quick) benchmarks=(--smoke --deadline 100) limit=120 total=240
+    accuracy=(--quick) benchmarks=(--smoke --deadline 150) limit=170 total=330
     # One test file and one module's doctests: proves the command and its XML.
     tests=(tests/test_public_api.py jaxnn/_registry.py)
 else
-    accuracy=() benchmarks=(--deadline 185) limit=200 total=470 tests=()
+    accuracy=() benchmarks=(--deadline 185) limit=200 total=450 tests=()
 fi
 
-{ command -v nvidia-smi >/dev/null && nvidia-smi; } >>"$log" 2>&1
-step env 60 "$py" -m benchmarks._env --json "$out/env.json"
+{ command -v nvidia-smi >/dev/null && timeout 20 nvidia-smi; } >>"$log" 2>&1
+step env 45 "$py" -m benchmarks._env --json "$out/env.json"
 step accuracy 90 "$py" -m tools.accuracy "${accuracy[@]}" \
     --json "$out/accuracy.json" --markdown "$out/accuracy.md"
 step benchmarks "$limit" "$py" -m benchmarks "${benchmarks[@]}" \
@@ -69,10 +71,11 @@ step benchmarks "$limit" "$py" -m benchmarks "${benchmarks[@]}" \
     --plot "$out/benchmarks.png"
 left=$((total - (SECONDS - start)))
 # Tests share the device: no process may take most of its memory up front.
-XLA_PYTHON_CLIENT_PREALLOCATE=false step tests $((left > 120 ? left : 120)) \
-    "$py" -m pytest -p no:cacheprovider -q -rfEs --junitxml="$out/tests.xml" \
-    --ignore=tests/test_cli.py --ignore=tests/test_docs_browser.py "${tests[@]}"
-step check 30 "$py" -m benchmarks._check "$out"
+XLA_PYTHON_CLIENT_PREALLOCATE=false sig=INT step tests $((left > 60 ? left : 60)) \
+    "$py" -m pytest -p no:cacheprovider -q -rfEs --durations=10 \
+    --junitxml="$out/tests.xml" --ignore=tests/test_cli.py \
+    --ignore=tests/test_docs_browser.py "${tests[@]}"
+step check 15 "$py" -m benchmarks._check "$out"
 
 echo "== $((${#failed[@]})) failed step(s) in $((SECONDS - start)) s: ${failed[*]:-none}" |
     tee -a "$log"
