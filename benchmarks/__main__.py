@@ -37,7 +37,12 @@ def _log(msg: str) -> None:
 
 
 def run_worker(
-    suite: str, side: str, profile: str, platform: str, timeout: float
+    suite: str,
+    side: str,
+    profile: str,
+    platform: str,
+    timeout: float,
+    reps: int | None = None,
 ) -> dict[str, Any]:
     """Run one worker process (its progress streams to our stderr); a worker
     that fails or runs out of time keeps the rows it saved and adds a note."""
@@ -45,6 +50,7 @@ def run_worker(
         out = Path(tmp) / "rows.json"
         cmd = [sys.executable, "-m", "benchmarks._worker", "--suite", suite]
         cmd += ["--side", side, "--profile", profile, "--platform", platform]
+        cmd += [] if reps is None else ["--reps", str(reps)]
         load_start, start = _env.loadavg(), time.perf_counter()
         try:
             code: int | str = subprocess.run(
@@ -106,7 +112,7 @@ def measure(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
         left = args.deadline - (time.perf_counter() - t0)
         timeout = max(1.0, min(args.timeout, left - RESERVE * (len(plan) - i - 1)))
         _log(f"== {suite}: {side} worker (load {_env.loadavg()}, {timeout:.0f} s)")
-        result = run_worker(suite, side, profile, platform, timeout)
+        result = run_worker(suite, side, profile, platform, timeout, args.reps)
         rows.extend(result["rows"])
         workers.append(result["worker"])
         info = result["info"]
@@ -146,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--quick", action="store_true", help="small sizes, few reps")
     size.add_argument(
         "--smoke", action="store_true", help="tiny sizes, 2 reps: checks that it runs"
+    )
+    parser.add_argument(
+        "--reps", type=int, help="timed repetitions (default: the profile's)"
     )
     parser.add_argument("--json", metavar="FILE", help="write the results as JSON")
     parser.add_argument("--markdown", metavar="FILE", help="write a Markdown report")

@@ -34,23 +34,15 @@ MODES = ("forward", "forward+grad")
 COPY = "roofline copy (-x)"
 ROW_WIDTH = 1024
 ACCELERATORS = ("gpu", "cuda", "rocm", "tpu")
-# Element counts per profile and dtype. On a CPU the full run is capped to
-# finish in about ten minutes on 2 cores (bfloat16 is emulated on most CPUs);
-# an accelerator starts at 2^20, below which a call is dispatch-bound.
+# Element counts (powers of two) per profile and dtype. On a CPU the full run
+# is capped to finish in about ten minutes on 2 cores (bfloat16 is emulated
+# on most CPUs); an accelerator starts at 2^20, below which a call is
+# dispatch-bound.
 SIZES = {
-    ("full", "cpu"): {
-        "float32": (2**10, 2**13, 2**16, 2**19, 2**22, 2**24),
-        "bfloat16": (2**10, 2**16, 2**22),
-    },
-    ("full", "accelerator"): {
-        "float32": (2**20, 2**22, 2**24, 2**26),
-        "bfloat16": (2**20, 2**26),
-    },
-    ("quick", "any"): {
-        "float32": (2**12, 2**16, 2**20),
-        "bfloat16": (2**12, 2**16, 2**20),
-    },
-    ("smoke", "any"): {"float32": (2**10,), "bfloat16": (2**10,)},
+    ("full", "cpu"): {"float32": (10, 13, 16, 19, 22, 24), "bfloat16": (10, 16, 22)},
+    ("full", "accelerator"): {"float32": (20, 22, 24, 26), "bfloat16": (20, 26)},
+    ("quick", "any"): {"float32": (12, 16, 20), "bfloat16": (12, 16, 20)},
+    ("smoke", "any"): {"float32": (10,), "bfloat16": (10,)},
 }
 NUMPY_MAX_SIZE = 2**24  # the NumPy peers' largest size (seconds per call beyond)
 
@@ -58,8 +50,12 @@ NUMPY_MAX_SIZE = 2**24  # the NumPy peers' largest size (seconds per call beyond
 def sizes(settings: Settings, platform: str) -> dict[str, tuple[int, ...]]:
     """Element counts per dtype for this profile and platform."""
     if settings.profile != "full":
-        return SIZES[settings.profile, "any"]
-    return SIZES["full", "accelerator" if platform in ACCELERATORS else "cpu"]
+        kind = "any"
+    else:
+        kind = "accelerator" if platform in ACCELERATORS else "cpu"
+    return {
+        d: tuple(2**k for k in ks) for d, ks in SIZES[settings.profile, kind].items()
+    }
 
 
 def describe_sizes(settings: Settings, platform: str) -> str:

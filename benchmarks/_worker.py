@@ -11,6 +11,7 @@ early still leaves what it measured; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import os
@@ -143,10 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suite", choices=SUITES, required=True)
     parser.add_argument("--side", choices=SIDES, required=True)
     parser.add_argument("--profile", choices=PROFILES, default="full")
+    parser.add_argument("--reps", type=int, help="replaces the profile's")
     parser.add_argument("--platform", default="cpu", help="JAX's (blas side)")
     parser.add_argument("--out", required=True, help="JSON file for the rows")
     args = parser.parse_args(argv)
-    run(args.suite, args.side, PROFILES[args.profile], args.platform, args.out)
+    settings = PROFILES[args.profile]
+    if args.reps is not None:
+        settings = dataclasses.replace(settings, reps=args.reps)
+    run(args.suite, args.side, settings, args.platform, args.out)
     return 0
 
 

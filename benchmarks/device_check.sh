@@ -59,7 +59,7 @@ if ((dry)); then
     # One test file and one module's doctests: proves the command and its XML.
     tests=(tests/test_public_api.py jaxnn/_registry.py)
 else
-    accuracy=() benchmarks=(--deadline 185) limit=200 total=450 tests=()
+    accuracy=() benchmarks=(--deadline 185 --reps 5) limit=200 total=450 tests=()
 fi
 
 { command -v nvidia-smi >/dev/null && timeout 20 nvidia-smi; } >>"$log" 2>&1

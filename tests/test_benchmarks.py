@@ -321,8 +321,8 @@ def test_no_target_judges_a_peer_that_computes_another_function():
 def test_a_whole_run_writes_the_json_schema_markdown_and_plot(tmp_path, monkeypatch):
     case = _case("mlp", _targets.BOOK, 10_000)
 
-    def fake_worker(suite, side, profile, platform, timeout):
-        assert profile == "quick" and timeout > 0
+    def fake_worker(suite, side, profile, platform, timeout, reps):
+        assert profile == "quick" and timeout > 0 and reps is None
         rows = []
         if suite == "mlp":
             impl = "book NumPy" if side == "blas" else "jaxnn"
@@ -376,11 +376,11 @@ def test_report_formats_seconds():
 def test_a_real_worker_process_writes_rows(tmp_path):
     out = tmp_path / "rows.json"
     cmd = [sys.executable, "-m", "benchmarks._worker", "--suite", "mlp"]
-    cmd += ["--side", "blas", "--profile", "smoke", "--out", str(out)]
+    cmd += ["--side", "blas", "--profile", "smoke", "--reps", "1", "--out", str(out)]
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, timeout=300)
     saved = json.loads(out.read_text())
     (r,) = saved["rows"]
-    assert saved["complete"] and r["side"] == "blas"
+    assert saved["complete"] and r["side"] == "blas" and r["reps"] == 1
     assert r["implementation"] == "book NumPy"
     assert r["accuracy"] == pytest.approx(0.9352)
     assert r["seconds"]["median"] > 0 and r["throughput"]["unit"] == "images/s"
