@@ -177,9 +177,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
+    for name in ("reps", "timeout", "deadline"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            parser.error(f"--{name} must be positive, got {value!r}")
 
     if args.from_json:
         results = json.loads(Path(args.from_json).read_text())
+        if not {"device", "run", "results"} <= set(results):
+            parser.error(
+                f"--from-json: {args.from_json} is not a results file "
+                "(it needs the keys device, run and results)"
+            )
         for r in results["results"]:
             for derived in ("ratios", "targets"):
                 r.pop(derived, None)

@@ -412,3 +412,19 @@ def test_wide_mlp_rows_are_fractions_of_the_dot_timed_beside_them():
     assert by_impl["jnp.dot"]["throughput"]["unit"] == "GFLOP/s"
     kinds = {(x["to"], x["kind"]) for x in by_impl["jaxnn"]["ratios"]}
     assert kinds == {("jnp.dot", "fraction"), ("flax-nnx", "time"), ("equinox", "time")}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--reps", "0"], "--reps must be positive, got 0"),
+        (["--deadline", "-5"], "--deadline must be positive, got -5.0"),
+        (["--from-json", "{tmp}/x.json"], "is not a results file"),
+    ],
+    ids=["reps", "deadline", "from-json"],
+)
+def test_bad_options_are_named_in_the_error(argv, message, tmp_path, capsys):
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(SystemExit):
+        bench_main.main([a.format(tmp=tmp_path) for a in argv])
+    assert message in capsys.readouterr().err
