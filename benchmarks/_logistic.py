@@ -26,53 +26,43 @@ from typing import Any
 import numpy as np
 
 from benchmarks import _data
-from benchmarks._common import Case, Row, Settings, row, skipped
-from benchmarks._timing import measure
+from benchmarks._timing import Settings, measure
+from benchmarks._worker import Case, Row, row, skipped
 
 SUITE = "logistic"
 FIT = "one fit"
 BOOTSTRAP = "bootstrap fits"
 N_RESAMPLES = 1000
-LOOP_FITS = 50
+# How many peer fits a bootstrap loop is timed over (scaled to N_RESAMPLES).
+LOOP_FITS = {"full": 50, "quick": 20, "smoke": 4}
 
 
-def loop_fits(settings: Settings) -> int:
-    """How many peer fits a bootstrap loop is timed over (scaled to 1000)."""
-    return 20 if settings.quick else LOOP_FITS
+def describe_sizes(settings: Settings, platform: str) -> str:
+    return f"bootstrap peer loops timed over {LOOP_FITS[settings.profile]} fits"
 
 
-def resample_indices(n: int, count: int, seed: int = 0) -> np.ndarray:
-    """``count`` bootstrap resamples of ``range(n)``, shape (count, n)."""
-    return np.random.default_rng(seed).integers(0, n, size=(count, n))
+def _peer(impl: str) -> Any:
+    """``fit(x, y)`` of a peer, its library imported now (not in the first call)."""
+    if impl == "statsmodels":
+        import statsmodels.api as sm
 
-
-def _sklearn_model() -> Any:
+        return lambda x, y: sm.Logit(y, sm.add_constant(x)).fit(disp=0)
     from sklearn.linear_model import LogisticRegression
 
+    # No penalty: scikit-learn >= 1.8 spells it C=inf, older ones penalty=None.
     default = inspect.signature(LogisticRegression).parameters["penalty"].default
-    if default == "deprecated":  # scikit-learn >= 1.8 spells "no penalty" C=inf
-        return LogisticRegression(C=np.inf, max_iter=1000)
-    return LogisticRegression(penalty=None, max_iter=1000)
+    kw = {"C": np.inf} if default == "deprecated" else {"penalty": None}
+    return lambda x, y: LogisticRegression(max_iter=1000, **kw).fit(x[:, None], y)
 
 
-def _statsmodels_fit(x: np.ndarray, y: np.ndarray) -> Any:
-    import statsmodels.api as sm
-
-    return sm.Logit(y, sm.add_constant(x)).fit(disp=0)
-
-
-def _sklearn_fit(x: np.ndarray, y: np.ndarray) -> Any:
-    return _sklearn_model().fit(x[:, None], y)
-
-
-def _estimate(impl: str, fitted: Any) -> dict[str, Any]:
-    if impl == "statsmodels":
+def _estimate(fitted: Any) -> dict[str, Any]:
+    """Slope, intercept and iterations of a statsmodels or scikit-learn fit."""
+    if hasattr(fitted, "mle_retvals"):  # statsmodels
         bias, weight = (float(v) for v in fitted.params)
-        return {
-            "weight": weight,
-            "bias": bias,
-            "iterations": int(fitted.mle_retvals["iterations"]),
-            "converged": bool(fitted.mle_retvals["converged"]),
+        info = fitted.mle_retvals
+        return {"weight": weight, "bias": bias} | {
+            "iterations": int(info["iterations"]),
+            "converged": bool(info["converged"]),
         }
     return {
         "weight": float(fitted.coef_[0, 0]),
@@ -81,63 +71,40 @@ def _estimate(impl: str, fitted: Any) -> dict[str, Any]:
     }
 
 
-PEERS = {"statsmodels": _statsmodels_fit, "scikit-learn": _sklearn_fit}
-
-
-def _import_peer(impl: str) -> None:
-    if impl == "statsmodels":
-        import statsmodels.api  # noqa: F401
-    else:
-        import sklearn.linear_model  # noqa: F401
-
-
-def _blas_fit(case: Case, impl: str, settings: Settings) -> list[Row]:
+def _blas(case: Case, impl: str, settings: Settings) -> list[Row]:
+    """One fit, or a loop of ``LOOP_FITS`` bootstrap fits scaled to
+    ``N_RESAMPLES``, of one peer, in float64 as the peers compute."""
     x, y = (a.astype(np.float64) for a in _data.tumor())
-    fit = PEERS[impl]
     try:
-        _import_peer(impl)  # so the first call times the fit, not the import
+        fit = _peer(impl)
+    except ImportError as err:
+        return [skipped(case, case.implementations[0], f"ImportError: {err}")]
+    if case.case == FIT:
         t = measure(
             fit, x, y, reps=settings.reps, min_rep_seconds=settings.min_rep_seconds
         )
-    except ImportError as err:
-        return [skipped(case, impl, f"ImportError: {err}")]
-    return [
-        row(
-            case,
-            impl,
-            t,
-            throughput=1 / t["median"],
-            unit="fits/s",
-            **_estimate(impl, fit(x, y)),
-        )
-    ]
-
-
-def _blas_bootstrap(case: Case, impl: str, settings: Settings) -> list[Row]:
-    x, y = (a.astype(np.float64) for a in _data.tumor())
-    count = loop_fits(settings)
-    idx = resample_indices(x.shape[0], count)
-    fit = PEERS[impl]
-
-    def loop() -> list[Any]:
-        return [fit(x[i], y[i]) for i in idx]
-
-    try:
-        _import_peer(impl)
-        t = measure(loop, reps=3, min_rep_seconds=0.0, max_number=1)
-    except ImportError as err:
-        return [skipped(case, impl, f"ImportError: {err}")]
+        return [
+            row(
+                case,
+                impl,
+                t,
+                throughput=1 / t["median"],
+                unit="fits/s",
+                **_estimate(t["output"]),
+            )
+        ]
+    count = LOOP_FITS[settings.profile]
+    idx = np.random.default_rng(0).integers(0, x.size, size=(count, x.size))
+    t = measure(lambda: [fit(x[i], y[i]) for i in idx], reps=3, min_rep_seconds=0.0)
     scale = N_RESAMPLES / count
-    scaled = {
-        k: (v * scale if k in ("median", "min", "max") else v) for k, v in t.items()
-    }
-    slopes = [_estimate(impl, f)["weight"] for f in loop()]
+    t |= {k: t[k] * scale for k in ("median", "min", "max")}
+    slopes = [_estimate(f)["weight"] for f in t["output"]]
     return [
         row(
             case,
             f"{impl} loop",
-            scaled,
-            throughput=N_RESAMPLES / scaled["median"],
+            t,
+            throughput=N_RESAMPLES / t["median"],
             unit="fits/s",
             note=f"extrapolated: a loop of {count} fits timed, scaled x{scale:g}",
             fits_timed=count,
@@ -147,100 +114,62 @@ def _blas_bootstrap(case: Case, impl: str, settings: Settings) -> list[Row]:
     ]
 
 
-# ---------------------------------------------------------------------------
-# The XLA side.
-
-
-def _kw(settings: Settings) -> dict[str, Any]:
-    import jax
-
-    return {
-        "block": jax.block_until_ready,
-        "reps": settings.reps,
-        "min_rep_seconds": settings.min_rep_seconds,
-    }
-
-
-def _xla_fit(case: Case, settings: Settings) -> list[Row]:
-    import jax.numpy as jnp
-
-    import jaxnn
-
-    if not hasattr(jaxnn, "fit_logistic"):
-        return [skipped(case, "jaxnn", "jaxnn.fit_logistic does not exist yet")]
-    x, y = (jnp.asarray(a) for a in _data.tumor())
-    t = measure(jaxnn.fit_logistic, x, y, **_kw(settings))
-    fit = jaxnn.fit_logistic(x, y)
-    weight = np.asarray(fit.weight).reshape(-1)
-    return [
-        row(
-            case,
-            "jaxnn",
-            t,
-            throughput=1 / t["median"],
-            unit="fits/s",
-            note="first_call_seconds: the first call in a fresh process (compiles)",
-            weight=float(weight[0]),
-            bias=float(fit.bias),
-            iterations=int(fit.iterations),
-            converged=bool(fit.converged),
-        )
-    ]
-
-
-def _xla_bootstrap(case: Case, settings: Settings) -> list[Row]:
+def _xla(case: Case, settings: Settings) -> list[Row]:
+    """``jaxnn.fit_logistic``, or ``jaxnn.bootstrap_logistic`` of
+    ``N_RESAMPLES`` fits, in float32."""
     import jax
     import jax.numpy as jnp
 
     import jaxnn
 
-    if not hasattr(jaxnn, "bootstrap_logistic"):
-        return [skipped(case, "jaxnn", "jaxnn.bootstrap_logistic does not exist yet")]
     x, y = (jnp.asarray(a) for a in _data.tumor())
-    key = jax.random.key(0)
+    kw = {"block": jax.block_until_ready, "min_rep_seconds": settings.min_rep_seconds}
+    note = "first_call_seconds: the first call in a fresh process (compiles)"
+    if case.case == FIT:
+        t = measure(jaxnn.fit_logistic, x, y, reps=settings.reps, **kw)
+        fit = t["output"]
+        checks = {
+            "weight": float(np.asarray(fit.weight).reshape(-1)[0]),
+            "bias": float(fit.bias),
+            "iterations": int(fit.iterations),
+            "converged": bool(fit.converged),
+        }
+        return [
+            row(
+                case,
+                "jaxnn",
+                t,
+                throughput=1 / t["median"],
+                unit="fits/s",
+                note=note,
+                **checks,
+            )
+        ]
     boot = functools.partial(jaxnn.bootstrap_logistic, n_resamples=N_RESAMPLES)
-    kw = _kw(settings)
-    kw["reps"] = min(kw["reps"], 5)
-    t = measure(boot, key, x, y, **kw)
-    fits = boot(key, x, y)
-    slopes = np.asarray(fits.weight).reshape(N_RESAMPLES, -1)[:, 0]
-    extra: dict[str, Any] = {
+    t = measure(boot, jax.random.key(0), x, y, reps=min(settings.reps, 5), **kw)
+    slopes = np.asarray(t["output"].weight).reshape(N_RESAMPLES, -1)[:, 0]
+    checks = {
         "weight_mean": float(np.nanmean(slopes)),
         "weight_std": float(np.nanstd(slopes, ddof=1)),
+        "converged_fraction": float(np.mean(np.asarray(t["output"].converged))),
     }
-    if hasattr(fits, "converged"):
-        extra["converged_fraction"] = float(np.mean(np.asarray(fits.converged)))
-    return [
-        row(
-            case,
-            "jaxnn",
-            t,
-            throughput=N_RESAMPLES / t["median"],
-            unit="fits/s",
-            note="first_call_seconds: the first call in a fresh process (compiles)",
-            **extra,
-        )
-    ]
+    ips = N_RESAMPLES / t["median"]
+    return [row(case, "jaxnn", t, throughput=ips, unit="fits/s", note=note, **checks)]
 
 
-def cases(side: str, settings: Settings) -> list[Case]:
-    """The suite's cases for one worker: ``side`` is ``"xla"`` or ``"blas"``."""
-    n = 686
+def cases(side: str, settings: Settings, platform: str) -> list[Case]:
+    """One worker's cases: ``side`` is ``"xla"`` or ``"blas"``."""
+    sizes = {FIT: (686, "rows"), BOOTSTRAP: (N_RESAMPLES, "fits")}
     if side == "xla":
-        fit = Case(SUITE, FIT, ("jaxnn",), n, "float32", list, "rows")
-        fit.run = functools.partial(_xla_fit, fit, settings)
-        boot = Case(SUITE, BOOTSTRAP, ("jaxnn",), N_RESAMPLES, "float32", list, "fits")
-        boot.run = functools.partial(_xla_bootstrap, boot, settings)
-        return [fit, boot]
+        run = functools.partial(_xla, settings=settings)
+        return [
+            Case(SUITE, c, ("jaxnn",), n, "float32", run, unit)
+            for c, (n, unit) in sizes.items()
+        ]
     out = []
-    for impl in PEERS:
-        c = Case(SUITE, FIT, (impl,), n, "float64", list, "rows")
-        c.run = functools.partial(_blas_fit, c, impl, settings)
-        out.append(c)
-    for impl in PEERS:
-        c = Case(
-            SUITE, BOOTSTRAP, (f"{impl} loop",), N_RESAMPLES, "float64", list, "fits"
-        )
-        c.run = functools.partial(_blas_bootstrap, c, impl, settings)
-        out.append(c)
+    for case, (n, unit) in sizes.items():
+        for impl in ("statsmodels", "scikit-learn"):
+            name = impl if case == FIT else f"{impl} loop"
+            run = functools.partial(_blas, impl=impl, settings=settings)
+            out.append(Case(SUITE, case, (name,), n, "float64", run, unit))
     return out

@@ -10,9 +10,8 @@ Book network training step (the same network with a ``log_softmax`` output,
 mean cross-entropy against the one-hot labels of the 10,000 test images, one
 Optax SGD step at learning rate 0.1): jaxnn's ``mlp`` vs the same network
 written by hand with ``jax.nn`` under ``jax.jit`` (plain jitted JAX) vs Flax
-NNX vs Equinox, timed side by side. Informational (no target); every
-implementation's first-step loss is recorded as a check that they compute the
-same thing.
+NNX vs Equinox, timed side by side; every implementation's first-step loss is
+recorded as a check that they compute the same thing.
 
 Wide MLP (``WIDTH``-``WIDTH``-``WIDTH``, ReLU, batch ``WIDTH``): forward and one
 Optax Adam training step (mean squared error) for jaxnn, Flax NNX and
@@ -24,7 +23,8 @@ multiply-add of the matmuls only; a training step has 3L - 1 matmuls
 Flax NNX runs the way its performance guide recommends (``nnx.split`` once,
 ``nnx.merge`` inside a ``jax.jit``); the idiomatic ``nnx.jit`` is also timed
 on the book network, where its per-call Python overhead shows. The NNX
-training step is the idiomatic ``nnx.Optimizer`` under ``nnx.jit``.
+training step is the idiomatic ``nnx.Optimizer`` under ``nnx.jit``. The
+targets these cases are judged by are in ``benchmarks/_targets.py``.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks import _data
-from benchmarks._common import Case, Row, Settings, row, skipped
-from benchmarks._timing import measure, measure_side_by_side
+from benchmarks._activations import book_sigmoid, book_softmax
+from benchmarks._timing import Settings, measure, measure_side_by_side
+from benchmarks._worker import Case, Row, row, skipped
 
 SUITE = "mlp"
 BOOK = "book MNIST forward"
@@ -46,39 +47,26 @@ BOOK_LR = 0.1
 WIDE_FWD = "wide MLP forward"
 WIDE_TRAIN = "wide MLP train step (Adam)"
 DOT = "jnp.dot"
-
-
-def wide_width(settings: Settings) -> int:
-    """The wide MLP's width and batch: 4096 (1024 with --quick)."""
-    return 1024 if settings.quick else 4096
-
-
 WIDE_LAYERS = 2
+BOOK_IMPLS = ("jaxnn", "3 bare matmuls", "flax-nnx", "flax-nnx (nnx.jit)", "equinox")
+BOOK_TRAIN_IMPLS = ("jaxnn", "jax.nn", "flax-nnx", "equinox")
+WIDE_IMPLS = (DOT, "jaxnn", "flax-nnx", "equinox")
+Weights = list[tuple[Any, Any]]  # (weight, bias) per layer, weight (in, out)
+WIDTHS = {"full": 4096, "quick": 1024, "smoke": 64}  # the wide MLP's width = batch
+# The MNIST cases' calls take milliseconds and are judged against 1.1x, close
+# to the noise of a shared 2-core machine: a full run gives them three times
+# as many repetitions (about 5 s per case).
+BOOK_REPS = 33
 
 
-def caps(settings: Settings, platform: str) -> str | None:
-    """How this run's sizes fall short of the issue's, if they do."""
-    return "wide MLP --quick: width = batch = 1024" if settings.quick else None
+def describe_sizes(settings: Settings, platform: str) -> str:
+    return f"wide MLP: width = batch = {WIDTHS[settings.profile]}"
 
 
 def wide_flops(width: int, batch: int, layers: int = WIDE_LAYERS) -> tuple[int, int]:
     """(forward, training step) FLOPs of the wide MLP's matmuls."""
     per_matmul = 2 * batch * width * width
     return layers * per_matmul, (3 * layers - 1) * per_matmul
-
-
-# ---------------------------------------------------------------------------
-# The book's NumPy (chapter 3).
-
-
-def book_sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
-
-
-def book_softmax(a: np.ndarray) -> np.ndarray:
-    c = np.max(a, axis=-1, keepdims=True)
-    exp_a = np.exp(a - c)
-    return exp_a / np.sum(exp_a, axis=-1, keepdims=True)
 
 
 def book_predict(network: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -100,43 +88,40 @@ def _accuracy(probs: Any, labels: np.ndarray) -> float:
 def _blas_book(case: Case, settings: Settings) -> list[Row]:
     net = _data.book_weights()
     x, labels = _data.mnist_test()
-    t = measure(
-        book_predict,
-        net,
-        x,
-        reps=settings.reps,
-        min_rep_seconds=settings.min_rep_seconds,
-    )
-    acc = _accuracy(book_predict(net, x), labels)
-    return [
-        row(
-            case,
-            "book NumPy",
-            t,
-            throughput=x.shape[0] / t["median"],
-            unit="images/s",
-            accuracy=acc,
-        )
-    ]
+    t = measure(book_predict, net, x, **_kw(settings, block=False))
+    ips = x.shape[0] / t["median"]
+    acc = _accuracy(t["output"], labels)
+    return [row(case, "book NumPy", t, throughput=ips, unit="images/s", accuracy=acc)]
+
+
+def _kw(settings: Settings, full_reps: int | None = None, block: bool = True) -> dict:
+    """Timing keywords; ``full_reps`` replaces the repetitions of a full run."""
+    kw: dict[str, Any] = {"min_rep_seconds": settings.min_rep_seconds}
+    full = full_reps and settings.profile == "full"
+    kw["reps"] = full_reps if full else settings.reps
+    if block:
+        import jax
+
+        kw["block"] = jax.block_until_ready
+    return kw
 
 
 # ---------------------------------------------------------------------------
-# The XLA side: models built from the same weights in every library.
+# The XLA side: the same weights in every library.
 
 
-def _nnx_model(weights: list[tuple[Any, Any]], activation: Callable, output: Callable):
+def _nnx_model(weights: Weights, activation: Callable, output: Callable) -> Any:
     from flax import nnx
 
     class NnxMLP(nnx.Module):
         def __init__(self) -> None:
-            rngs = nnx.Rngs(0)
             layers = []
             for w, b in weights:
-                layer = nnx.Linear(w.shape[0], w.shape[1], rngs=rngs)
-                layer.kernel = nnx.Param(w)
-                layer.bias = nnx.Param(b)
+                layer = nnx.Linear(w.shape[0], w.shape[1], rngs=nnx.Rngs(0))
+                layer.kernel, layer.bias = nnx.Param(w), nnx.Param(b)
                 layers.append(layer)
-            self.layers = nnx.List(layers)
+            # nnx.List since Flax 0.12; a plain list of modules before it
+            self.layers = nnx.List(layers) if hasattr(nnx, "List") else layers
 
         def __call__(self, x: Any) -> Any:
             for layer in self.layers[:-1]:
@@ -146,9 +131,7 @@ def _nnx_model(weights: list[tuple[Any, Any]], activation: Callable, output: Cal
     return NnxMLP()
 
 
-def _eqx_model(
-    weights: list[tuple[Any, Any]], activation: Callable, output: Callable
-) -> Any:
+def _eqx_model(weights: Weights, activation: Callable, output: Callable) -> Any:
     import equinox as eqx
     import jax
 
@@ -162,342 +145,206 @@ def _eqx_model(
                 x = self.activation(layer(x))
             return self.output(self.layers[-1](x))
 
-    keys = jax.random.split(jax.random.key(0), len(weights))
     layers = []
-    for (w, b), k in zip(weights, keys, strict=True):
-        lin = eqx.nn.Linear(w.shape[0], w.shape[1], key=k)
-        lin = eqx.tree_at(lambda m: (m.weight, m.bias), lin, (w.T, b))
-        layers.append(lin)
+    for w, b in weights:
+        lin = eqx.nn.Linear(w.shape[0], w.shape[1], key=jax.random.key(0))
+        layers.append(eqx.tree_at(lambda m: (m.weight, m.bias), lin, (w.T, b)))
     return EqxMLP(tuple(layers), activation, output)
 
 
-def _kw(settings: Settings, reps: int | None = None) -> dict[str, Any]:
-    import jax
-
-    return {
-        "block": jax.block_until_ready,
-        "reps": settings.reps if reps is None or settings.quick else reps,
-        "min_rep_seconds": settings.min_rep_seconds,
-    }
-
-
-# The MNIST cases' calls take milliseconds and their verdicts (1.1x) sit close
-# to the noise of a shared 2-core machine, so they take more repetitions: the
-# same short repetitions, three times as many (about 5 s per case).
-BOOK_REPS = 33
-
-
-def _book_inputs() -> tuple[list[tuple[Any, Any]], Any, np.ndarray]:
-    import jax.numpy as jnp
-
-    net = _data.book_weights()
-    weights = [
-        (jnp.asarray(net[f"W{i}"]), jnp.asarray(net[f"b{i}"])) for i in (1, 2, 3)
-    ]
-    x, labels = _data.mnist_test()
-    return weights, jnp.asarray(x), labels
-
-
-BOOK_IMPLS = ("jaxnn", "3 bare matmuls", "flax-nnx", "flax-nnx (nnx.jit)", "equinox")
-BOOK_TRAIN_IMPLS = ("jaxnn", "jax.nn", "flax-nnx", "equinox")
-WIDE_IMPLS = ("jaxnn", "flax-nnx", "equinox")
-
-
-def _book_fn(
-    impl: str, weights: list[tuple[Any, Any]], x: Any
-) -> tuple[Callable, tuple]:
+def _jax_forward(impl: str, weights: Weights, act: str, out: str) -> tuple:
+    """(forward(params, x), params): jaxnn's ``mlp``, or the network by hand
+    in ``jax.nn`` as users write it (``sigmoid(h @ w + b)``)."""
     import jax
 
     if impl == "jaxnn":
         import jaxnn
 
-        missing = [
-            n for n in ("mlp", "Dense", "sigmoid", "softmax") if not hasattr(jaxnn, n)
-        ]
-        if missing:
-            raise _Missing(f"jaxnn lacks {', '.join(missing)}")
         params = tuple(jaxnn.Dense(w, b) for w, b in weights)
-        forward = functools.partial(
-            jaxnn.mlp, activation=jaxnn.sigmoid, output=jaxnn.softmax
-        )
-        return jax.jit(forward), (params, x)
-    if impl == "3 bare matmuls":
-        (w1, _), (w2, _), (w3, _) = weights
-        return jax.jit(lambda x, w1, w2, w3: ((x @ w1) @ w2) @ w3), (x, w1, w2, w3)
+        fns = {"activation": getattr(jaxnn, act), "output": getattr(jaxnn, out)}
+        return functools.partial(jaxnn.mlp, **fns), params
+    h, o = getattr(jax.nn, act), getattr(jax.nn, out)
+
+    def forward(params: Any, x: Any) -> Any:
+        for w, b in params[:-1]:
+            x = h(x @ w + b)
+        w, b = params[-1]
+        return o(x @ w + b)
+
+    return forward, list(weights)
+
+
+def contender(
+    impl: str,
+    weights: Weights,
+    act: str,
+    out: str,
+    x: Any,
+    y: Any = None,
+    loss: Callable | None = None,
+    tx: Any = None,
+) -> tuple[Callable, tuple]:
+    """``(fn, args)``: ``impl``'s forward pass of the MLP with ``weights``
+    (``act`` between layers, ``out`` last: names in jax.nn and jaxnn) or, given
+    ``loss(pred, y)`` and an Optax ``tx``, one training step returning the
+    loss last. The NNX step is ``nnx.Optimizer`` under ``nnx.jit``, updated in
+    place; the others return the new parameters and optimizer state too."""
+    import jax
+    import optax
+
+    if impl in ("jaxnn", "jax.nn"):
+        forward, params = _jax_forward(impl, weights, act, out)
+        if loss is None:
+            return jax.jit(forward), (params, x)
+
+        @jax.jit
+        def step(params: Any, opt_state: Any, x: Any, y: Any) -> Any:
+            value, grads = jax.value_and_grad(lambda p: loss(forward(p, x), y))(params)
+            updates, opt_state = tx.update(grads, opt_state, params)
+            return optax.apply_updates(params, updates), opt_state, value
+
+        return step, (params, tx.init(params), x, y)
+    if impl == "3 bare matmuls":  # the book network's matmuls alone
+        w1, w2, w3 = (w for w, _ in weights)
+        return jax.jit(lambda x, w1, w2, w3: x @ w1 @ w2 @ w3), (x, w1, w2, w3)
     if impl.startswith("flax-nnx"):
         from flax import nnx
 
-        model = _nnx_model(weights, jax.nn.sigmoid, jax.nn.softmax)
+        model = _nnx_model(weights, getattr(jax.nn, act), getattr(jax.nn, out))
+        if loss is not None:
+
+            @nnx.jit
+            def nnx_step(model: Any, optimizer: Any, x: Any, y: Any) -> Any:
+                value, grads = nnx.value_and_grad(lambda m: loss(m(x), y))(model)
+                optimizer.update(model, grads)
+                return value
+
+            return nnx_step, (model, nnx.Optimizer(model, tx, wrt=nnx.Param), x, y)
         if impl == "flax-nnx (nnx.jit)":
             return nnx.jit(lambda m, x: m(x)), (model, x)
-        graphdef, state = nnx.split(model)
+        graphdef, state = nnx.split(model)  # as NNX's performance guide advises
         return jax.jit(lambda s, x: nnx.merge(graphdef, s)(x)), (state, x)
     if impl == "equinox":
         import equinox as eqx
 
-        model = _eqx_model(weights, jax.nn.sigmoid, jax.nn.softmax)
-        return eqx.filter_jit(lambda m, x: jax.vmap(m)(x)), (model, x)
+        model = _eqx_model(weights, getattr(jax.nn, act), getattr(jax.nn, out))
+        if loss is None:
+            return eqx.filter_jit(lambda m, x: jax.vmap(m)(x)), (model, x)
+
+        @eqx.filter_jit
+        def eqx_step(model: Any, opt_state: Any, x: Any, y: Any) -> Any:
+            value, grads = eqx.filter_value_and_grad(lambda m: loss(jax.vmap(m)(x), y))(
+                model
+            )
+            params = eqx.filter(model, eqx.is_array)
+            updates, opt_state = tx.update(grads, opt_state, params)
+            return eqx.apply_updates(model, updates), opt_state, value
+
+        return eqx_step, (model, tx.init(eqx.filter(model, eqx.is_array)), x, y)
     raise ValueError(f"unknown implementation {impl!r}")
-
-
-class _Missing(Exception):
-    """An implementation that cannot be built here (absent package or name)."""
-
-
-def _build(
-    case: Case, impls: tuple[str, ...], builder: Callable[[str], tuple[Callable, tuple]]
-) -> tuple[list[tuple[str, Callable, tuple]], list[Row]]:
-    """Build every contender; those that cannot be built become skipped rows."""
-    built, skips = [], []
-    for impl in impls:
-        try:
-            fn, args = builder(impl)
-        except (_Missing, ImportError) as err:
-            skips.append(skipped(case, impl, f"{type(err).__name__}: {err}"))
-            continue
-        built.append((impl, fn, args))
-    return built, skips
-
-
-def _xla_book(case: Case, settings: Settings) -> list[Row]:
-    weights, x, labels = _book_inputs()
-    built, out = _build(case, BOOK_IMPLS, lambda impl: _book_fn(impl, weights, x))
-    timings = measure_side_by_side(
-        [(fn, args) for _, fn, args in built], **_kw(settings, BOOK_REPS)
-    )
-    for (impl, fn, args), t in zip(built, timings, strict=True):
-        extra: dict[str, Any] = {}
-        if impl != "3 bare matmuls":
-            extra["accuracy"] = _accuracy(fn(*args), labels)
-        ips = x.shape[0] / t["median"]
-        out.append(row(case, impl, t, throughput=ips, unit="images/s", **extra))
-    return out
-
-
-def _jax_step(forward: Callable, loss: Callable, tx: Any) -> Callable:
-    """A jitted Optax step of ``forward(params, x)`` under ``loss(pred, y)``."""
-    import jax
-    import optax
-
-    @jax.jit
-    def step(params: Any, opt_state: Any, x: Any, y: Any) -> Any:
-        value, grads = jax.value_and_grad(lambda p: loss(forward(p, x), y))(params)
-        updates, opt_state = tx.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, value
-
-    return step
-
-
-def _nnx_step(loss: Callable) -> Callable:
-    """The idiomatic NNX step: ``nnx.Optimizer`` updated in place, ``nnx.jit``."""
-    from flax import nnx
-
-    @nnx.jit
-    def step(model: Any, optimizer: Any, x: Any, y: Any) -> Any:
-        value, grads = nnx.value_and_grad(lambda m: loss(m(x), y))(model)
-        optimizer.update(model, grads)
-        return value
-
-    return step
-
-
-def _eqx_step(loss: Callable, tx: Any) -> Callable:
-    """The Equinox step: ``eqx.filter_value_and_grad`` under ``eqx.filter_jit``."""
-    import equinox as eqx
-    import jax
-
-    @eqx.filter_jit
-    def step(model: Any, opt_state: Any, x: Any, y: Any) -> Any:
-        value, grads = eqx.filter_value_and_grad(lambda m: loss(jax.vmap(m)(x), y))(
-            model
-        )
-        updates, opt_state = tx.update(
-            grads, opt_state, eqx.filter(model, eqx.is_array)
-        )
-        return eqx.apply_updates(model, updates), opt_state, value
-
-    return step
 
 
 def _xent(logp: Any, onehot: Any) -> Any:
     """Mean cross-entropy of log-probabilities against one-hot labels."""
-    import jax.numpy as jnp
-
-    return -jnp.mean(jnp.sum(onehot * logp, axis=-1))
-
-
-def _book_train_fn(
-    impl: str, weights: list[tuple[Any, Any]], x: Any, onehot: Any
-) -> tuple[Callable, tuple, Callable[[], float]]:
-    """One SGD step of the book network: the step, its arguments, and a
-    function that returns the loss of the first step from the initial weights
-    (call it after timing: the NNX step updates its model in place)."""
-    import jax
-    import optax
-
-    tx = optax.sgd(BOOK_LR)
-    if impl in ("jaxnn", "jax.nn"):
-        if impl == "jaxnn":
-            import jaxnn
-
-            names = ("mlp", "Dense", "sigmoid", "log_softmax")
-            missing = [n for n in names if not hasattr(jaxnn, n)]
-            if missing:
-                raise _Missing(f"jaxnn lacks {', '.join(missing)}")
-            params: Any = tuple(jaxnn.Dense(w, b) for w, b in weights)
-            forward: Callable = functools.partial(
-                jaxnn.mlp, activation=jaxnn.sigmoid, output=jaxnn.log_softmax
-            )
-        else:
-            params = [(w, b) for w, b in weights]
-
-            def forward(params: Any, x: Any) -> Any:
-                h = x
-                for w, b in params[:-1]:
-                    h = jax.nn.sigmoid(h @ w + b)
-                w, b = params[-1]
-                return jax.nn.log_softmax(h @ w + b)
-
-        step = _jax_step(forward, _xent, tx)
-        args = (params, tx.init(params), x, onehot)
-        return step, args, lambda: float(step(*args)[-1])
-    if impl == "flax-nnx":
-        import jax.numpy as jnp
-        from flax import nnx
-
-        model = _nnx_model(weights, jax.nn.sigmoid, jax.nn.log_softmax)
-        optimizer = nnx.Optimizer(model, tx, wrt=nnx.Param)
-        initial = jax.tree.map(jnp.copy, nnx.state((model, optimizer)))
-
-        nnx_step = _nnx_step(_xent)
-
-        def nnx_first_loss() -> float:
-            nnx.update((model, optimizer), initial)
-            return float(nnx_step(model, optimizer, x, onehot))
-
-        return nnx_step, (model, optimizer, x, onehot), nnx_first_loss
-    if impl == "equinox":
-        import equinox as eqx
-
-        model = _eqx_model(weights, jax.nn.sigmoid, jax.nn.log_softmax)
-        eqx_step = _eqx_step(_xent, tx)
-        opt_state = tx.init(eqx.filter(model, eqx.is_array))
-        args = (model, opt_state, x, onehot)
-        return eqx_step, args, lambda: float(eqx_step(*args)[-1])
-    raise ValueError(f"unknown implementation {impl!r}")
-
-
-def _xla_book_train(case: Case, settings: Settings) -> list[Row]:
-    import jax
-
-    weights, x, labels = _book_inputs()
-    onehot = jax.nn.one_hot(labels, 10, dtype=x.dtype)
-    first_loss: dict[str, Callable[[], float]] = {}
-
-    def builder(impl: str) -> tuple[Callable, tuple]:
-        fn, args, first_loss[impl] = _book_train_fn(impl, weights, x, onehot)
-        return fn, args
-
-    built, out = _build(case, BOOK_TRAIN_IMPLS, builder)
-    timings = measure_side_by_side(
-        [(fn, args) for _, fn, args in built], **_kw(settings, BOOK_REPS)
-    )
-    for (impl, _, _), t in zip(built, timings, strict=True):
-        ips = x.shape[0] / t["median"]
-        loss = first_loss[impl]()
-        out.append(row(case, impl, t, throughput=ips, unit="images/s", loss=loss))
-    return out
-
-
-def _wide_weights(width: int) -> list[tuple[Any, Any]]:
-    import jax
-    import jax.numpy as jnp
-
-    keys = jax.random.split(jax.random.key(1), WIDE_LAYERS)
-    scale = float(np.sqrt(2.0 / width))  # He: activations stay O(1)
-    return [
-        (scale * jax.random.normal(k, (width, width)), jnp.zeros((width,)))
-        for k in keys
-    ]
-
-
-def _wide_data(width: int) -> tuple[Any, Any]:
-    import jax
-
-    kx, ky = jax.random.split(jax.random.key(2))
-    return jax.random.normal(kx, (width, width)), jax.random.normal(ky, (width, width))
+    return -(onehot * logp).sum(axis=-1).mean()
 
 
 def _mse(pred: Any, target: Any) -> Any:
+    return ((pred - target) ** 2).mean()
+
+
+def book_inputs() -> tuple[Weights, Any, np.ndarray]:
+    """The book's weights, MNIST's test images (on the device) and labels."""
     import jax.numpy as jnp
 
-    return jnp.mean((pred - target) ** 2)
+    net = _data.book_weights()
+    weights = [(jnp.asarray(net[f"W{i}"]), jnp.asarray(net[f"b{i}"])) for i in "123"]
+    x, labels = _data.mnist_test()
+    return weights, jnp.asarray(x), labels
 
 
-def _wide_fn(
-    impl: str, train: bool, weights: list[tuple[Any, Any]], x: Any, target: Any
-) -> tuple[Callable, tuple]:
+def _side_by_side(
+    case: Case, build: Callable[[str], tuple[Callable, tuple]], kw: dict, first=()
+) -> tuple[list[tuple[str, dict]], list[Row]]:
+    """Build every contender (one whose library is missing becomes a skipped
+    row) and time them side by side, after the ``first`` calls."""
+    built, skips = [], []
+    for impl in case.implementations[len(first) :]:
+        try:
+            built.append((impl, build(impl)))
+        except ImportError as err:  # Flax or Equinox is not installed
+            skips.append(skipped(case, impl, f"{type(err).__name__}: {err}"))
+    timings = measure_side_by_side([*first, *(call for _, call in built)], **kw)
+    names = [*case.implementations[: len(first)], *(impl for impl, _ in built)]
+    return list(zip(names, timings, strict=True)), skips
+
+
+def _xla_book(case: Case, settings: Settings, train: bool) -> list[Row]:
     import jax
     import optax
 
-    tx = optax.adam(1e-3)
-    if impl == "jaxnn":
-        import jaxnn
-
-        missing = [n for n in ("mlp", "Dense", "relu") if not hasattr(jaxnn, n)]
-        if missing:
-            raise _Missing(f"jaxnn lacks {', '.join(missing)}")
-        params = tuple(jaxnn.Dense(w, b) for w, b in weights)
-        forward = functools.partial(jaxnn.mlp, activation=jaxnn.relu)
-        if not train:
-            return jax.jit(forward), (params, x)
-
-        return _jax_step(forward, _mse, tx), (params, tx.init(params), x, target)
-    if impl == "flax-nnx":
-        from flax import nnx
-
-        model = _nnx_model(weights, jax.nn.relu, lambda y: y)
-        if not train:
-            graphdef, state = nnx.split(model)
-            return jax.jit(lambda s, x: nnx.merge(graphdef, s)(x)), (state, x)
-        optimizer = nnx.Optimizer(model, tx, wrt=nnx.Param)
-        return _nnx_step(_mse), (model, optimizer, x, target)
-    if impl == "equinox":
-        import equinox as eqx
-
-        model = _eqx_model(weights, jax.nn.relu, lambda y: y)
-        if not train:
-            return eqx.filter_jit(lambda m, x: jax.vmap(m)(x)), (model, x)
-
-        opt_state = tx.init(eqx.filter(model, eqx.is_array))
-        return _eqx_step(_mse, tx), (model, opt_state, x, target)
-    raise ValueError(f"unknown implementation {impl!r}")
+    weights, x, labels = book_inputs()
+    onehot = jax.nn.one_hot(labels, 10, dtype=x.dtype)
+    spec = ("sigmoid", "log_softmax", x, onehot, _xent, optax.sgd(BOOK_LR))
+    spec = spec if train else ("sigmoid", "softmax", x)
+    timed, out = _side_by_side(
+        case,
+        lambda impl: contender(impl, weights, *spec),
+        _kw(settings, BOOK_REPS),
+    )
+    for impl, t in timed:
+        ips = x.shape[0] / t["median"]
+        if train:  # the loss of the first step from the book's weights
+            extra = {"loss": float(jax.tree.leaves(t["output"])[-1])}
+        else:
+            extra = (
+                {}
+                if impl == "3 bare matmuls"
+                else {"accuracy": _accuracy(t["output"], labels)}
+            )
+        out.append(row(case, impl, t, throughput=ips, unit="images/s", **extra))
+    return out
 
 
-def _xla_wide(case: Case, train: bool, settings: Settings) -> list[Row]:
-    """The wide MLP (forward or train step), interleaved with a jnp.dot."""
+def _xla_wide(case: Case, settings: Settings, train: bool) -> list[Row]:
+    """The wide MLP (forward or Adam step), interleaved with a jnp.dot."""
     import jax
     import jax.numpy as jnp
+    import optax
 
-    width = wide_width(settings)
-    weights = _wide_weights(width)
-    x, target = _wide_data(width)
-    built, out = _build(
-        case, WIDE_IMPLS, lambda impl: _wide_fn(impl, train, weights, x, target)
+    width = WIDTHS[settings.profile]
+    scale = float(np.sqrt(2.0 / width))  # He: activations stay O(1)
+    weights = [
+        (scale * jax.random.normal(k, (width, width)), jnp.zeros((width,)))
+        for k in jax.random.split(jax.random.key(1), WIDE_LAYERS)
+    ]
+    x, y = (
+        jax.random.normal(k, (width, width))
+        for k in jax.random.split(jax.random.key(2))
     )
-    kw = _kw(settings)
-    if not settings.quick:
-        kw["reps"] = 3  # each call takes seconds at width 4096 on a CPU
-    calls = [(jax.jit(jnp.dot), (x, weights[0][0]))]
-    calls += [(fn, args) for _, fn, args in built]
-    dot, *timings = measure_side_by_side(calls, **kw)
-    dot_gflops = 2 * width**3 / dot["median"] / 1e9
-    if not train:
-        dot_case = Case(SUITE, DOT, (DOT,), width, "float32", list, case.size_unit)
-        out.insert(0, row(dot_case, DOT, dot, throughput=dot_gflops, unit="GFLOP/s"))
-    forward_flops, train_flops = wide_flops(width, width)
-    flops = train_flops if train else forward_flops
-    for (impl, _, _), t in zip(built, timings, strict=True):
+    spec = (
+        ("relu", "identity", x, y, _mse, optax.adam(1e-3))
+        if train
+        else ("relu", "identity", x)
+    )
+    dot = (jax.jit(jnp.dot), (x, weights[0][0]))
+    # a call takes seconds at width 4096 on a CPU: 3 repetitions in a full run
+    timed, out = _side_by_side(
+        case, lambda impl: contender(impl, weights, *spec), _kw(settings, 3), [dot]
+    )
+    (_, t_dot), *timed = timed
+    dot_flops = 2 * width**3
+    reference = {
+        "dot_gflops": dot_flops / t_dot["median"] / 1e9,
+        "dot_gflops_best": dot_flops / t_dot["min"] / 1e9,
+    }
+    if not train:  # the reference, as a case of its own
+        gflops = reference["dot_gflops"]
+        out.append(
+            row(case, DOT, t_dot, throughput=gflops, unit="GFLOP/s") | {"case": DOT}
+        )
+    flops = wide_flops(width, width)[train]
+    for impl, t in timed:
         gflops = flops / t["median"] / 1e9
         out.append(
             row(
@@ -508,30 +355,27 @@ def _xla_wide(case: Case, train: bool, settings: Settings) -> list[Row]:
                 unit="GFLOP/s",
                 flops=flops,
                 layers=WIDE_LAYERS,
-                dot_gflops=dot_gflops,
-                dot_gflops_best=2 * width**3 / dot["min"] / 1e9,
+                **reference,
             )
         )
     return out
 
 
-def cases(side: str, settings: Settings) -> list[Case]:
-    """The suite's cases for one worker: ``side`` is ``"xla"`` or ``"blas"``."""
-    out: list[Case] = []
+def cases(side: str, settings: Settings, platform: str) -> list[Case]:
+    """One worker's cases: ``side`` is ``"xla"`` or ``"blas"``."""
     if side == "blas":
-        c = Case(SUITE, BOOK, ("book NumPy",), 10_000, "float32", list, "images")
-        c.run = functools.partial(_blas_book, c, settings)
-        return [c]
-    c = Case(SUITE, BOOK, BOOK_IMPLS, 10_000, "float32", list, "images")
-    c.run = functools.partial(_xla_book, c, settings)
-    out.append(c)
-    c = Case(SUITE, BOOK_TRAIN, BOOK_TRAIN_IMPLS, 10_000, "float32", list, "images")
-    c.run = functools.partial(_xla_book_train, c, settings)
-    out.append(c)
-    width = wide_width(settings)
-    for train, name in ((False, WIDE_FWD), (True, WIDE_TRAIN)):
-        impls = WIDE_IMPLS if train else (DOT, *WIDE_IMPLS)
-        c = Case(SUITE, name, impls, width, "float32", list, "width (= batch)")
-        c.run = functools.partial(_xla_wide, c, train, settings)
-        out.append(c)
+        run = functools.partial(_blas_book, settings=settings)
+        return [Case(SUITE, BOOK, ("book NumPy",), 10_000, "float32", run, "images")]
+
+    width, unit = WIDTHS[settings.profile], "width (= batch)"
+    specs = (
+        (BOOK, BOOK_IMPLS, _xla_book, False, 10_000, "images"),
+        (BOOK_TRAIN, BOOK_TRAIN_IMPLS, _xla_book, True, 10_000, "images"),
+        (WIDE_FWD, WIDE_IMPLS, _xla_wide, False, width, unit),
+        (WIDE_TRAIN, WIDE_IMPLS, _xla_wide, True, width, unit),
+    )
+    out = []
+    for name, impls, fn, train, size, unit in specs:
+        run = functools.partial(fn, settings=settings, train=train)
+        out.append(Case(SUITE, name, impls, size, "float32", run, unit))
     return out

@@ -3,112 +3,155 @@
 ``--side xla`` runs the JAX-based implementations (jaxnn, jax.nn, Flax NNX,
 Equinox); ``--side blas`` runs the NumPy/BLAS-based peers (the book's NumPy,
 statsmodels, scikit-learn). The two never share a process: on a small CPU,
-OpenBLAS threads that spin after a call slow the next XLA call. The rows go
-to ``--out`` as JSON; progress goes to stderr.
+OpenBLAS threads that spin after a call slow the next XLA call. After every
+case the rows so far are saved to ``--out`` as JSON, so a worker stopped
+early still leaves what it measured; progress goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks._common import Row, Settings, skipped
+from benchmarks._timing import PROFILES, Settings
 
-SUITES = ("activations", "mlp", "logistic")
+SUITES = ("mlp", "logistic", "activations")  # the order they run in
 SIDES = ("xla", "blas")
+Row = dict[str, Any]
 
 
-def _format_seconds(s: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if s >= scale:
-            return f"{s / scale:7.3f} {unit}"
-    return f"{s / 1e-9:7.1f} ns"
+@dataclass(frozen=True)
+class Case:
+    """One unit of work: ``run(case)`` returns one row per implementation, so
+    a case that fails can still be reported (as skipped rows with the error)."""
+
+    suite: str
+    case: str
+    implementations: tuple[str, ...]
+    size: int | None
+    dtype: str | None
+    run: Callable[[Case], list[Row]]
+    size_unit: str = "elements"
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def device_info() -> dict[str, Any]:
-    """JAX's view of the accelerator (imports JAX: XLA side only)."""
-    import jax
-
-    devices = jax.devices()
-    return {
-        "platform": devices[0].platform,
-        "kind": devices[0].device_kind,
-        "count": len(devices),
-        "backend": jax.default_backend(),
+def row(
+    case: Case,
+    implementation: str,
+    timing: dict[str, Any] | None,
+    *,
+    throughput: float | None = None,
+    unit: str | None = None,
+    note: str | None = None,
+    **extra: Any,
+) -> Row:
+    """A result row; ``timing`` is ``measure``'s dict (None for a skipped row)."""
+    out: Row = {
+        "suite": case.suite,
+        "case": case.case,
+        "implementation": implementation,
+        "size": case.size,
+        "size_unit": case.size_unit,
+        "dtype": case.dtype,
+        "skipped": timing is None,
     }
+    if timing is not None:
+        out["seconds"] = {k: timing[k] for k in ("median", "min", "max")}
+        out["first_call_seconds"] = timing["first_call"]
+        out["reps"] = timing["reps"]
+        out["calls_per_rep"] = timing["number"]
+        out["throughput"] = (
+            None if throughput is None else {"value": throughput, "unit": unit}
+        )
+    if note:
+        out["note"] = note
+    return out | case.extra | extra
 
 
-def _save(path: str | None, rows: list[Row], info: dict[str, Any], done: bool) -> None:
-    if path is None:
-        return
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
+def skipped(case: Case, implementation: str, note: str) -> Row:
+    """A row for a measurement that could not be made, saying why."""
+    return row(case, implementation, None, note=note)
+
+
+def _save(path: str, rows: list[Row], info: dict[str, Any], done: bool) -> None:
+    with open(f"{path}.tmp", "w") as f:
         json.dump({"rows": rows, "info": info, "complete": done}, f)
-    os.replace(tmp, path)
+    os.replace(f"{path}.tmp", path)
 
 
-def run(
-    suite: str, side: str, settings: Settings, out: str | None = None
-) -> dict[str, Any]:
-    """Run every case of one suite on one side; return ``{"rows", "info"}``.
+def run(suite: str, side: str, settings: Settings, platform: str, out: str) -> None:
+    """Run every case of one suite on one side, saving the rows to ``out``.
 
-    With ``out``, the rows so far are also saved there every few cases, so a
-    worker that is stopped early still leaves what it measured.
+    ``platform`` is JAX's platform; the XLA side finds it itself and records
+    it, with the sizes it chose, in the saved ``info``.
     """
     module = importlib.import_module(f"benchmarks._{suite}")
     info: dict[str, Any] = {}
     if side == "xla":
-        info["device"] = device_info()
-    caps = getattr(module, "caps", None)
-    if caps is not None and side == "xla":
-        note = caps(settings, info["device"]["platform"])
-        if note:
-            info["caps"] = note
-    cases = module.cases(side, settings)
+        import jax
+
+        import jaxnn
+
+        devices = jax.devices()
+        platform = devices[0].platform
+        info["device"] = {
+            "platform": platform,
+            "kind": devices[0].device_kind,
+            "count": len(devices),
+            "backend": jax.default_backend(),
+        }
+        info["jaxnn"] = getattr(jaxnn, "__version__", None)
+        info["sizes"] = module.describe_sizes(settings, platform)
+    cases = module.cases(side, settings, platform)
     rows: list[Row] = []
     start = time.perf_counter()
-    tag = f"{suite}/{side}"
     for i, case in enumerate(cases, 1):
         try:
-            new = case.run()
+            new = case.run(case)
         except Exception as err:  # report, never hide, and go on
             msg = f"error: {type(err).__name__}: {err}".splitlines()[0][:300]
             traceback.print_exc(file=sys.stderr)
             new = [skipped(case, impl, msg) for impl in case.implementations]
-        rows.extend(new)
-        parts = []
         for r in new:
-            if r["skipped"]:
-                parts.append(f"{r['implementation']}: skipped")
-            else:
-                med = _format_seconds(r["seconds"]["median"])
-                parts.append(f"{r['implementation']}: {med.strip()}")
+            r["side"] = side
+        rows.extend(new)
+        done = "; ".join(
+            f"{r['implementation']}: "
+            + ("skipped" if r["skipped"] else f"{r['seconds']['median']:.3g} s")
+            for r in new
+        )
         print(
-            f"[{tag} {i:>4}/{len(cases)} {time.perf_counter() - start:6.0f}s] "
-            f"{case.case} {case.dtype or ''} {case.size or ''}  " + "; ".join(parts),
+            f"[{suite}/{side} {i:>4}/{len(cases)} {time.perf_counter() - start:5.0f}s]"
+            f" {case.case} {case.dtype or ''} {case.size or ''}  {done}",
             file=sys.stderr,
             flush=True,
         )
-        if i % 10 == 0:
-            _save(out, rows, info, done=False)
+        _save(out, rows, info, done=False)
     _save(out, rows, info, done=True)
-    return {"rows": rows, "info": info, "complete": True}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks._worker")
     parser.add_argument("--suite", choices=SUITES, required=True)
     parser.add_argument("--side", choices=SIDES, required=True)
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--profile", choices=PROFILES, default="full")
+    parser.add_argument("--reps", type=int, help="replaces the profile's")
+    parser.add_argument("--platform", default="cpu", help="JAX's (blas side)")
     parser.add_argument("--out", required=True, help="JSON file for the rows")
     args = parser.parse_args(argv)
-    run(args.suite, args.side, Settings(quick=args.quick), args.out)
+    settings = PROFILES[args.profile]
+    if args.reps is not None:
+        settings = dataclasses.replace(settings, reps=args.reps)
+    run(args.suite, args.side, settings, args.platform, args.out)
     return 0
 
 

@@ -1,11 +1,11 @@
 """Smoke tests of the benchmark harness (``benchmarks/``): no timed assertions.
 
-They check the timing helper's protocol, the peers' NumPy formulas against
-``jax.nn`` (an independent implementation), the book's NumPy forward against
-the book's printed accuracy, that every implementation of the book network's
-training step computes the same step, the ratio and target logic on hand-made
-rows, the JSON schema of a whole run with fake workers, and one real worker
-process end to end.
+They check the timing protocol, that the activations suite covers every
+activation jaxnn names, the book's NumPy against ``jax.nn`` (an independent
+implementation) and against the book's printed accuracy, that every
+implementation of the book network's training step computes the same step,
+the ratios and targets on hand-made rows, a whole run with fake workers, and
+real worker processes end to end.
 """
 
 import importlib.util
@@ -18,11 +18,14 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
+import jaxnn
 from benchmarks import __main__ as bench_main
-from benchmarks import _activations, _analysis, _data, _mlp, _report, _timing
-from benchmarks._common import Case, Settings, row
+from benchmarks import _activations, _data, _mlp, _report, _targets, _timing
+from benchmarks._timing import PROFILES
+from benchmarks._worker import Case, row
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,10 +37,8 @@ def test_measure_calls_block_after_every_call_and_reports_spread():
         calls.append((a, b))
         return a + b
 
-    t = _timing.measure(
-        fn, 1, 2, block=blocked.append, reps=4, min_rep_seconds=0.0, max_number=1
-    )
-    # one untimed first call, one calibration rep, then reps - 1 more
+    t = _timing.measure(fn, 1, 2, block=blocked.append, reps=4, min_rep_seconds=0.0)
+    # one untimed first call, one calibration run (the first rep), 3 more reps
     assert len(calls) == 1 + 1 + 3
     assert blocked == [3] * len(calls)
     assert t["reps"] == 4 and t["number"] == 1
@@ -54,7 +55,7 @@ def test_measure_batches_fast_calls_up_to_min_rep_seconds():
 def test_side_by_side_interleaves_repetitions():
     order = []
     fns = [(lambda k=k: order.append(k), ()) for k in "AB"]
-    out = _timing.measure_side_by_side(fns, reps=3, min_rep_seconds=0.0, max_number=1)
+    out = _timing.measure_side_by_side(fns, reps=3, min_rep_seconds=0.0)
     assert len(out) == 2
     # A: first + calibration, B: first + calibration, then A, B, A, B
     assert "".join(order) == "AABB" + "ABAB"
@@ -63,7 +64,7 @@ def test_side_by_side_interleaves_repetitions():
 def test_side_by_side_time_budget_cuts_reps_of_slow_calls_but_keeps_three():
     slow = (lambda: time.sleep(0.02), ())
     (t,) = _timing.measure_side_by_side(
-        [slow], reps=11, min_rep_seconds=0.0, max_number=1, max_seconds=0.01
+        [slow], reps=11, min_rep_seconds=0.0, max_seconds=0.01
     )
     assert t["reps"] == 3
     (t,) = _timing.measure_side_by_side(
@@ -86,30 +87,42 @@ def test_roofline_copy_moves_the_bytes():
     assert y.unsafe_buffer_pointer() != x.unsafe_buffer_pointer()
 
 
+def test_every_activation_jaxnn_names_is_timed_once():
+    timed = dict(_activations.activations())
+    for name in jaxnn.activation_names():
+        fn = jaxnn.get_activation(name)
+        assert name in timed or any(fn is other for other in timed.values()), name
+    cases = _activations.cases("xla", PROFILES["smoke"], "cpu")
+    want = {f"{name}/{mode}" for name in timed for mode in _activations.MODES}
+    for dtype in ("float32", "bfloat16"):
+        assert {c.case for c in cases if c.dtype == dtype} == want | {"copy"}
+
+
+def test_accelerator_sizes_span_2_20_to_2_26_largest_first():
+    sizes = _activations.sizes(PROFILES["full"], "gpu")
+    assert min(sizes["float32"]) == 2**20 and max(sizes["float32"]) == 2**26
+    cases = _activations.cases("xla", PROFILES["full"], "gpu")
+    assert cases[0].size == 2**26 and cases[0].dtype == "float32"
+
+
 PROBE = np.linspace(-7.5, 7.5, 2 * _activations.ROW_WIDTH, dtype=np.float32)
 JAX_NN = {
     "step": lambda x: jnp.heaviside(x, 0.0),
-    "hard_sigmoid": jax.nn.hard_sigmoid,
-    "gelu": lambda x: jax.nn.gelu(x, approximate=False),
-    "softsign": jax.nn.soft_sign,
+    "identity": jax.nn.identity,
+    "sigmoid": jax.nn.sigmoid,
+    "relu": jax.nn.relu,
+    "softmax": jax.nn.softmax,
 }
 
 
-WITH_NUMPY = [
-    a
-    for a in _activations.ACTIVATIONS
-    if _activations.numpy_forward(a.name) is not None
-]
-
-
-@pytest.mark.parametrize("act", WITH_NUMPY, ids=lambda a: a.name)
-def test_numpy_formulas_agree_with_jax_nn(act):
-    ref = JAX_NN.get(act.name) or getattr(jax.nn, act.name)
-    x = PROBE.reshape(_activations.shape(act, PROBE.size))
-    fwd = _activations.numpy_forward(act.name)
+@pytest.mark.parametrize("name", list(_activations.BOOK_NUMPY))
+def test_book_numpy_agrees_with_jax_nn(name):
+    ref = JAX_NN[name]
+    x = PROBE.reshape(-1, _activations.ROW_WIDTH) if name == "softmax" else PROBE
+    fwd = _activations.numpy_function(name, "forward")
     np.testing.assert_allclose(fwd(x), ref(jnp.asarray(x)), rtol=2e-5, atol=2e-6)
-    fwd_grad = _activations.numpy_forward_grad(act.name)
-    if fwd_grad is None or act.name == "step":
+    fwd_grad = _activations.numpy_function(name, "forward+grad")
+    if fwd_grad is None:
         return
     ct = np.cos(x)  # a cotangent that is not all ones
     y_ref, pullback = jax.vjp(ref, jnp.asarray(x))
@@ -119,17 +132,10 @@ def test_numpy_formulas_agree_with_jax_nn(act):
     np.testing.assert_allclose(dx, dx_ref, rtol=1e-4, atol=1e-5)
 
 
-def test_numpy_gelu_tanh_variant_agrees_with_jax_nn():
-    x = PROBE
-    np.testing.assert_allclose(
-        _activations.numpy_forward("gelu", "tanh")(x),
-        jax.nn.gelu(x, approximate=True),
-        rtol=2e-5,
-        atol=2e-6,
-    )
-    _, dx = _activations.numpy_forward_grad("gelu", "tanh")(x, np.ones_like(x))
-    dx_ref = jax.vmap(jax.grad(lambda v: jax.nn.gelu(v, approximate=True)))(x)
-    np.testing.assert_allclose(dx, dx_ref, rtol=1e-4, atol=1e-5)
+def test_a_peer_computing_another_function_is_marked():
+    assert _activations.equivalent(jax.nn.relu, jax.nn.relu, False) == ""
+    note = _activations.equivalent(jax.nn.relu, jax.nn.elu, False)
+    assert "not a like-for-like ratio" in note
 
 
 def test_book_numpy_forward_reaches_the_books_accuracy():
@@ -143,11 +149,6 @@ def test_wide_flops_counts_3l_minus_1_matmuls_for_training():
     fwd, train = _mlp.wide_flops(8, 4, layers=2)
     assert fwd == 2 * (2 * 4 * 8 * 8)
     assert train == 5 * (2 * 4 * 8 * 8)
-
-
-def _book_train_inputs():
-    weights, x, labels = _mlp._book_inputs()
-    return weights, x, labels, jax.nn.one_hot(labels, 10, dtype=x.dtype)
 
 
 # The plain-JAX peer adds its biases as users write it (``h @ w + b``), which
@@ -164,7 +165,8 @@ def _allow_rank_promotion():
 
 @allow_rank_promotion
 def test_book_train_step_implementations_compute_the_same_step():
-    weights, x, labels, onehot = _book_train_inputs()
+    weights, x, labels = _mlp.book_inputs()
+    onehot = jax.nn.one_hot(labels, 10, dtype=x.dtype)
     probs = _mlp.book_predict(_data.book_weights(), np.asarray(x))
     want = -np.mean(np.log(probs[np.arange(labels.size), labels]))
     updated = {}
@@ -177,18 +179,19 @@ def test_book_train_step_implementations_compute_the_same_step():
     ]
     assert impls[:2] == ["jaxnn", "jax.nn"]
     for impl in impls:
-        fn, args, first_loss = _mlp._book_train_fn(impl, weights, x, onehot)
-        loss = first_loss()
+        tx = optax.sgd(_mlp.BOOK_LR)
+        spec = ("sigmoid", "log_softmax", x, onehot, _mlp._xent, tx)
+        step, args = _mlp.contender(impl, weights, *spec)
+        first = step(*args)
+        loss = float(jax.tree.leaves(first)[-1])  # the loss comes last
         assert loss == pytest.approx(want, rel=1e-5), impl
-        if impl == "flax-nnx":  # first_loss() left its model one step on
-            second = float(fn(*args))
+        if impl == "flax-nnx":  # the step updated its model in place
+            second = float(step(*args))
         else:
-            params, opt_state, step_loss = fn(*args)
-            assert float(step_loss) == pytest.approx(loss)
-            second = float(fn(params, opt_state, *args[2:])[-1])
+            params, opt_state, _ = first
+            second = float(step(params, opt_state, *args[2:])[-1])
             updated[impl] = jax.tree.leaves(params)
         assert second < loss, impl  # the step descends
-        assert first_loss() == loss, impl  # from the initial weights again
     for mine, ref in zip(updated["jaxnn"], updated["jax.nn"], strict=True):
         np.testing.assert_allclose(mine, ref, rtol=1e-5, atol=1e-7)
 
@@ -196,14 +199,14 @@ def test_book_train_step_implementations_compute_the_same_step():
 @allow_rank_promotion
 def test_book_train_case_times_every_peer_and_skips_missing_ones(monkeypatch):
     (case,) = [
-        c for c in _mlp.cases("xla", Settings(quick=True)) if c.case == _mlp.BOOK_TRAIN
+        c
+        for c in _mlp.cases("xla", PROFILES["smoke"], "cpu")
+        if c.case == _mlp.BOOK_TRAIN
     ]
     assert case.implementations == ("jaxnn", "jax.nn", "flax-nnx", "equinox")
-    kw = {"block": jax.block_until_ready, "reps": 1, "min_rep_seconds": 0.0}
-    monkeypatch.setattr(_mlp, "_kw", lambda settings, reps=None: kw)
     for package in ("flax", "equinox"):  # importing them fails, installed or not
         monkeypatch.setitem(sys.modules, package, None)
-    rows = case.run()
+    rows = case.run(case)
     by_impl = {r["implementation"]: r for r in rows}
     assert set(by_impl) == set(case.implementations)
     for impl, package in (("flax-nnx", "flax"), ("equinox", "equinox")):
@@ -216,96 +219,117 @@ def test_book_train_case_times_every_peer_and_skips_missing_ones(monkeypatch):
         assert (r["suite"], r["size"], r["size_unit"]) == ("mlp", 10_000, "images")
 
 
-def test_book_train_step_gets_ratios_a_headline_and_no_target():
-    case = Case("mlp", _mlp.BOOK_TRAIN, (), 10_000, "float32", list, "images")
-    medians = {"jaxnn": 2.0, "jax.nn": 1.0, "flax-nnx": 4.0, "equinox": 2.0}
-    rows = [_timed(case, k, v, loss=0.2245442) for k, v in medians.items()]
-    _analysis.analyse(rows, "cpu")
-    ratios = [(x["to"], x["kind"], x["value"]) for x in rows[0]["ratios"]]
-    assert ratios == [
-        ("jax.nn", "time", 2.0),
-        ("flax-nnx", "time", 0.5),
-        ("equinox", "time", 1.0),
-    ]
-    assert all("targets" not in r for r in rows)
-    assert all("ratios" not in r for r in rows[1:])
-    summary = _analysis.summary(rows, "cpu")
-    assert all(t["met"] is None for t in summary)
-    (headline,) = _analysis.headlines(rows)
-    assert headline["what"] == "book MNIST train step (jaxnn)"
-    assert headline["value"].startswith("2.00x the time of jax.nn")
-    results = {"results": rows, "targets": summary, "headlines": [headline]}
-    results["device"] = {"platform": "cpu", "kind": "cpu", "count": 1}
-    results["versions"] = {"jax": jax.__version__}
-    results["run"] = {"machine": "m", "started": "s", "finished": "f", "quick": True}
-    results["run"] |= {"command": "c", "loadavg": {"start": [], "end": []}}
-    md = _report.markdown(results)
-    assert "| book MNIST train step (jaxnn) | 2.00x the time of jax.nn;" in md
-    assert "| book MNIST train step (SGD) | jaxnn | 10,000 images |" in md
-    assert "loss 0.2245442" in md
-
-
 def test_xla_activation_case_gives_rows_with_the_schema():
-    case = Case(
-        "activations", "relu/forward", ("jaxnn", "jax.nn"), 1024, "float32", list
-    )
-    act = next(a for a in _activations.ACTIVATIONS if a.name == "relu")
     kw = {"block": jax.block_until_ready, "reps": 1, "min_rep_seconds": 0.0}
-    rows = _activations._xla_activation(
-        case, act, "forward", _activations._Inputs(), {}, kw
-    )
-    assert [r["implementation"] for r in rows] == ["jaxnn", "jax.nn"]
-    for r in rows:
-        assert set(r["seconds"]) == {"median", "min", "max"}
-        assert r["throughput"]["unit"] == "GB/s" and r["roofline_gbs"] > 0
-        assert (r["suite"], r["size"], r["dtype"]) == ("activations", 1024, "float32")
-    assert rows[1]["peer_equivalent"] is True
+    for name, mode in (("relu", "forward"), ("softmax", "forward+grad")):
+        case = Case(
+            "activations", f"{name}/{mode}", ("jaxnn", "jax.nn"), 2048, "float32", None
+        )
+        rows = _activations._xla_activation(
+            case, jaxnn.get_activation(name), getattr(jax.nn, name), kw
+        )
+        assert [r["implementation"] for r in rows] == ["jaxnn", "jax.nn"]
+        for r in rows:
+            assert set(r["seconds"]) == {"median", "min", "max"}
+            assert r["throughput"]["unit"] == "GB/s" and r["roofline_gbs"] > 0
+            assert (r["suite"], r["size"], r["dtype"]) == (
+                "activations",
+                2048,
+                "float32",
+            )
+        assert rows[1]["peer_equivalent"] is True
 
 
-def _timed(case, impl, median, **extra):
+def _timed(case, impl, median, side="xla", **extra):
     t = {"median": median, "min": median, "max": median, "first_call": 1.0}
     t |= {"reps": 1, "number": 1}
-    return row(case, impl, t, throughput=1 / median, unit="1/s", **extra)
+    return row(case, impl, t, throughput=1 / median, unit="1/s", side=side, **extra)
 
 
-def test_analysis_flags_a_slow_activation_and_a_fast_fit():
-    act = Case("activations", "tanh/forward", (), 1024, "float32", list)
-    fit = Case("logistic", "one fit", (), 686, "float32", list, "rows")
+def _case(suite, name, size, dtype="float32"):
+    return Case(suite, name, (), size, dtype, None)
+
+
+def test_ratios_are_times_to_xla_peers_and_speedups_over_blas_peers():
+    book = _case("mlp", _targets.BOOK, 10_000)
     rows = [
-        _timed(act, "jaxnn", 2.0, roofline_gbs=1.0, roofline_gbs_best=1.0),
-        _timed(
-            act,
-            "jax.nn",
-            1.0,
-            roofline_gbs=1.0,
-            roofline_gbs_best=1.0,
-            peer_equivalent=True,
-        ),
-        _timed(fit, "jaxnn", 1.0, weight=0.4, bias=-1.4),
-        _timed(fit, "statsmodels", 3.0, weight=0.4, bias=-1.4),
+        _timed(book, "jaxnn", 2.0),
+        _timed(book, "flax-nnx", 4.0),
+        _timed(book, "book NumPy", 8.0, side="blas"),
+        _timed(_case("mlp", _targets.BOOK, 10_000, "bfloat16"), "equinox", 1.0),
     ]
-    _analysis.analyse(rows, "cpu")
-    (target,) = rows[0]["targets"]
-    assert target["value"] == pytest.approx(2.0) and target["met"] is False
-    fit_targets = {t["target"]: t for t in rows[2]["targets"]}
-    assert fit_targets[">= 2x statsmodels"]["value"] == pytest.approx(3.0)
-    assert fit_targets[">= 2x statsmodels"]["met"] is True
-    assert fit_targets["first call < 2 s"]["met"] is True
-    summary = {t["target"]: t for t in _analysis.summary(rows, "cpu")}
-    assert summary["time <= 1.1x jax.nn's equivalent, every size"]["met"] is False
-    assert summary["1000 bootstrap fits >= 20x a statsmodels loop"]["met"] is None
+    _targets.analyse(rows, "cpu")
+    ratios = {(x["to"], x["kind"]): x["value"] for x in rows[0]["ratios"]}
+    assert ratios == {("flax-nnx", "time"): 0.5, ("book NumPy", "speedup"): 4.0}
+    assert all("ratios" not in r for r in rows[1:])  # only jaxnn's rows
+
+
+def test_targets_judge_the_platforms_rows():
+    act = _case("activations", "tanh/forward", 2**26)
+    train = _case("mlp", _targets.TRAIN, 10_000)
+    fit = _case("logistic", "one fit", 686)
+    copy = {"roofline_gbs": 4.0, "roofline_gbs_best": 4.0}  # throughput 0.5 -> 1/8
+    rows = [
+        _timed(act, "jaxnn", 2.0, **copy),
+        _timed(act, "jax.nn", 1.0, peer_equivalent=True, **copy),
+        _timed(train, "jaxnn", 2.0),
+        _timed(train, "flax-nnx", 1.0),
+        _timed(fit, "jaxnn", 1.0),
+        _timed(fit, "statsmodels", 3.0, side="blas", dtype="float64"),
+    ]
+    cpu = _targets.analyse([dict(r) for r in rows], "cpu")
+    verdicts = {t["target"]: t["met"] for r in cpu for t in r.get("targets", [])}
+    assert verdicts == {
+        "activations, every size <= 1.1x the time of jax.nn": False,
+        "warm fit >= 2x faster than statsmodels": True,
+        "one fit: first call <= 2 s": True,
+    }
+    gpu = _targets.analyse(rows, "gpu")
+    verdicts = {t["target"]: t for r in gpu for t in r.get("targets", [])}
+    assert set(verdicts) == {
+        "activations forward, float32, 2^26 >= 85% of roofline copy (-x)",
+        "activations forward, float32, 2^26 <= 1.05x the time of jax.nn",
+        "book MNIST train step (SGD) <= 1.1x the time of flax-nnx",
+    }
+    assert all(t["met"] is False for t in verdicts.values())
+    copy_target = verdicts[
+        "activations forward, float32, 2^26 >= 85% of roofline copy (-x)"
+    ]
+    assert copy_target["value"] == pytest.approx(0.125)
+    summary = {t["target"]: t for t in _targets.summary(gpu, "gpu")}
+    assert len(summary) == sum(t.platform == "gpu" for t in _targets.TARGETS)
+    assert summary["book MNIST forward <= 1.1x the time of equinox"]["met"] is None
+    assert (
+        summary["book MNIST train step (SGD) <= 1.1x the time of flax-nnx"]["measured"]
+        == "2.00x"
+    )
+
+
+def test_no_target_judges_a_peer_that_computes_another_function():
+    act = _case("activations", "gelu/forward", 2**10)
+    copy = {"roofline_gbs": 1.0, "roofline_gbs_best": 1.0}
+    rows = [
+        _timed(act, "jaxnn", 2.0, **copy),
+        _timed(act, "jax.nn", 1.0, peer_equivalent=False, **copy),
+    ]
+    _targets.analyse(rows, "cpu")
+    assert "targets" not in rows[0]
+    assert {"to": "jax.nn", "equivalent": False}.items() <= rows[0]["ratios"][1].items()
+    assert _targets.headlines(rows)[0]["value"].startswith("median")  # no geomean
 
 
 def test_a_whole_run_writes_the_json_schema_markdown_and_plot(tmp_path, monkeypatch):
-    case = Case("mlp", "book MNIST forward", (), 10_000, "float32", list, "images")
+    case = _case("mlp", _targets.BOOK, 10_000)
 
-    def fake_worker(suite, side, quick, timeout):
+    def fake_worker(suite, side, profile, platform, timeout, reps):
+        assert profile == "quick" and timeout > 0 and reps is None
         rows = []
         if suite == "mlp":
             impl = "book NumPy" if side == "blas" else "jaxnn"
-            rows.append(_timed(case, impl, 1.0 if side == "blas" else 0.5))
+            rows.append(_timed(case, impl, 1.0 if side == "blas" else 0.5, side=side))
         info = {"device": {"platform": "cpu", "kind": "cpu", "count": 1}}
-        return {"rows": rows, "info": info if side == "xla" else {}, "worker": {}}
+        worker = {"suite": suite, "side": side, "complete": True}
+        return {"rows": rows, "info": info if side == "xla" else {}, "worker": worker}
 
     monkeypatch.setattr(bench_main, "run_worker", fake_worker)
     out = tmp_path / "r.json"
@@ -326,16 +350,21 @@ def test_a_whole_run_writes_the_json_schema_markdown_and_plot(tmp_path, monkeypa
         results["versions"]
     )
     assert len(results["run"]["loadavg"]["start"]) == 3
+    assert len(results["run"]["source_sha256"]) == 64
     (jaxnn_row,) = [r for r in results["results"] if r["implementation"] == "jaxnn"]
-    assert jaxnn_row["ratios"][0] == {
-        "to": "book NumPy",
-        "kind": "speedup",
-        "value": 2.0,
-        "value_of_mins": 2.0,
-    }
-    line = "| mlp | book MNIST forward >= 1.3x the book's NumPy | 2.00x | met | 2.00x |"
+    assert jaxnn_row["ratios"] == [
+        {"to": "book NumPy", "kind": "speedup", "value": 2.0, "value_of_mins": 2.0}
+    ]
+    line = "| mlp | book MNIST forward >= 1.3x faster than book NumPy | 2.00x | met |"
     assert line in md.read_text()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # Judged again from the JSON alone: the same verdicts and report.
+    again = tmp_path / "again.md"
+    assert bench_main.main(["--from-json", str(out), "--markdown", str(again)]) == 0
+    judged, *rest = [ln for ln in again.read_text().splitlines() if "again" in ln]
+    assert not rest and f"--from-json {out}" in judged
+    assert again.read_text().replace(judged + "\n", "") == md.read_text()
 
 
 def test_report_formats_seconds():
@@ -347,21 +376,55 @@ def test_report_formats_seconds():
 def test_a_real_worker_process_writes_rows(tmp_path):
     out = tmp_path / "rows.json"
     cmd = [sys.executable, "-m", "benchmarks._worker", "--suite", "mlp"]
-    cmd += ["--side", "blas", "--quick", "--out", str(out)]
+    cmd += ["--side", "blas", "--profile", "smoke", "--reps", "1", "--out", str(out)]
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, timeout=300)
-    (r,) = json.loads(out.read_text())["rows"]
-    assert r["implementation"] == "book NumPy" and r["accuracy"] == pytest.approx(
-        0.9352
-    )
+    saved = json.loads(out.read_text())
+    (r,) = saved["rows"]
+    assert saved["complete"] and r["side"] == "blas" and r["reps"] == 1
+    assert r["implementation"] == "book NumPy"
+    assert r["accuracy"] == pytest.approx(0.9352)
     assert r["seconds"]["median"] > 0 and r["throughput"]["unit"] == "images/s"
 
 
-def test_settings_quick_measures_less():
-    assert Settings(quick=True).reps < Settings().reps
+def test_profiles_measure_less_in_turn():
+    full, quick, smoke = (PROFILES[p] for p in ("full", "quick", "smoke"))
+    assert full.reps > quick.reps > smoke.reps
+    assert full.min_rep_seconds > quick.min_rep_seconds > smoke.min_rep_seconds
 
 
 def test_a_worker_that_runs_out_of_time_leaves_a_note_not_a_crash():
-    result = bench_main.run_worker("mlp", "blas", True, timeout=0.01)
+    result = bench_main.run_worker("mlp", "blas", "quick", "cpu", timeout=0.01)
     (note,) = result["rows"]
     assert note["skipped"] and "timed out" in note["note"]
     assert result["worker"]["complete"] is False
+
+
+@allow_rank_promotion
+def test_wide_mlp_rows_are_fractions_of_the_dot_timed_beside_them():
+    (case,) = [
+        c
+        for c in _mlp.cases("xla", PROFILES["smoke"], "cpu")
+        if c.case == _mlp.WIDE_FWD
+    ]
+    rows = _targets.analyse(case.run(case), "cpu")
+    by_impl = {r["implementation"]: r for r in rows}
+    assert by_impl["jnp.dot"]["case"] == "jnp.dot"
+    assert by_impl["jnp.dot"]["throughput"]["unit"] == "GFLOP/s"
+    kinds = {(x["to"], x["kind"]) for x in by_impl["jaxnn"]["ratios"]}
+    assert kinds == {("jnp.dot", "fraction"), ("flax-nnx", "time"), ("equinox", "time")}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--reps", "0"], "--reps must be positive, got 0"),
+        (["--deadline", "-5"], "--deadline must be positive, got -5.0"),
+        (["--from-json", "{tmp}/x.json"], "is not a results file"),
+    ],
+    ids=["reps", "deadline", "from-json"],
+)
+def test_bad_options_are_named_in_the_error(argv, message, tmp_path, capsys):
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(SystemExit):
+        bench_main.main([a.format(tmp=tmp_path) for a in argv])
+    assert message in capsys.readouterr().err
