@@ -37,19 +37,13 @@ from jaxnn._registry import get_activation as get_activation
 from jaxnn._diagnostics import dead_unit_fraction as dead_unit_fraction
 from jaxnn._diagnostics import layer_grad_norms as layer_grad_norms
 from jaxnn._initializers import default_initializer as default_initializer
-from jaxnn._initializers import glorot_normal as glorot_normal
-from jaxnn._initializers import glorot_uniform as glorot_uniform
-from jaxnn._initializers import he_normal as he_normal
-from jaxnn._initializers import he_uniform as he_uniform
-from jaxnn._initializers import lecun_normal as lecun_normal
-from jaxnn._initializers import lecun_uniform as lecun_uniform
 from jaxnn._io import load as load
-from jaxnn._io import register_namedtuple as register_namedtuple
 from jaxnn._io import save as save
 from jaxnn._network import Dense as Dense
 from jaxnn._network import collapse as collapse
 from jaxnn._network import init_mlp as init_mlp
 from jaxnn._network import mlp as mlp
+from jaxnn import initializers as initializers
 
 # [logistic] the logistic model (jaxnn/_logistic*.py, jaxnn/_solvers.py)
 from jaxnn._logistic import SeparationError as SeparationError
@@ -101,17 +95,11 @@ __all__ = [
     "collapse",
     "dead_unit_fraction",
     "default_initializer",
-    "glorot_normal",
-    "glorot_uniform",
-    "he_normal",
-    "he_uniform",
     "init_mlp",
+    "initializers",
     "layer_grad_norms",
-    "lecun_normal",
-    "lecun_uniform",
     "load",
     "mlp",
-    "register_namedtuple",
     "save",
     # [logistic]
     "LogisticBootstrap",

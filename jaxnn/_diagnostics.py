@@ -20,7 +20,7 @@ from jax import Array
 from jax.typing import ArrayLike
 
 from jaxnn._activations import relu
-from jaxnn._network import Activation, Dense, _affine, _as_layers, _check_network
+from jaxnn._network import Activation, Dense, affine, as_layers, check_network
 
 __all__ = ["dead_unit_fraction", "layer_grad_norms"]
 
@@ -94,7 +94,7 @@ def _dead_unit_fraction(
     fractions = []
     h = x
     for layer in params[:-1]:
-        z = _affine(layer, h)
+        z = affine(layer, h)
         # The elementwise derivative h'(z), by a forward-mode product with ones.
         h, slope = jax.jvp(activation, (z,), (jnp.ones_like(z),))
         z_axes = tuple(range(z.ndim - 1))
@@ -124,17 +124,27 @@ def dead_unit_fraction(
         An array of shape ``(len(params) - 1,)``, one fraction in [0, 1] per
         hidden layer (empty for a single-layer network).
 
+    Raises:
+        ValueError: if ``x`` does not fit the first layer, or holds no example
+            (a zero-length batch axis).
+
     Examples:
         >>> params = (jaxnn.Dense(jnp.array([[1.0, -1.0]]), jnp.zeros(2)),
         ...           jaxnn.Dense(jnp.ones((2, 1)), jnp.zeros(1)))
         >>> jaxnn.dead_unit_fraction(params, jnp.array([[1.0], [2.0]]))
         Array([0.5], dtype=float32)
     """
-    layers = _as_layers(params)
+    layers = as_layers(params)
     if not callable(activation):
         raise TypeError(f"activation: expected a callable, got {activation!r}")
     x = jnp.asarray(x)
-    _check_network(layers, x.shape)
+    check_network(layers, x.shape)
+    if x.size == 0:
+        # Zero examples say nothing about which units are dead (an empty
+        # "all" is true, which would report every unit dead).
+        raise ValueError(
+            f"x: expected at least one example, got an empty batch of shape {x.shape}"
+        )
     if len(layers) == 1:
         return jnp.zeros((0,), jnp.result_type(float))
     return _dead_unit_fraction(layers, x, activation)

@@ -11,22 +11,22 @@ output function :math:`\sigma` is
 
 import functools
 import itertools
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import Array
 from jax.typing import ArrayLike, DTypeLike
 
 from jaxnn._activations import identity, relu
 from jaxnn._checks import check_key
-from jaxnn._initializers import (
-    Initializer,
-    _draw_many,
-    default_initializer,
-)
+from jaxnn._initializers import Initializer, default_initializer
 
+# The public API; as_layers, check_network and affine are the network helpers
+# that jaxnn/_diagnostics.py shares.
 __all__ = ["Dense", "collapse", "init_mlp", "mlp"]
 
 Activation = Callable[[Array], Array]
@@ -55,11 +55,12 @@ class Dense(NamedTuple):
     def __call__(self, x: ArrayLike) -> Array:
         """Apply the layer to ``x`` of shape ``(in,)`` or ``(..., in)``."""
         x = jnp.asarray(x)
-        _check_network((self,), x.shape)
-        return _affine(self, x)
+        check_network((self,), x.shape)
+        return affine(self, x)
 
 
-def _as_layers(params: Any) -> tuple[Dense, ...]:
+def as_layers(params: Any) -> tuple[Dense, ...]:
+    """``params`` as a tuple of :class:`Dense`, or a ``TypeError`` naming it."""
     if isinstance(params, Dense):
         return (params,)
     if not isinstance(params, Sequence) or isinstance(params, str):
@@ -78,7 +79,7 @@ def _as_layers(params: Any) -> tuple[Dense, ...]:
     return tuple(layers)
 
 
-def _check_network(params: tuple[Dense, ...], x_shape: tuple[int, ...]) -> None:
+def check_network(params: tuple[Dense, ...], x_shape: tuple[int, ...]) -> None:
     """Check at trace time that ``x`` and every layer fit together."""
     expected: int | None = None
     for i, layer in enumerate(params):
@@ -112,7 +113,8 @@ def _check_network(params: tuple[Dense, ...], x_shape: tuple[int, ...]) -> None:
         expected = w_shape[1]
 
 
-def _affine(layer: Dense, x: Array, precision: Any = None) -> Array:
+def affine(layer: Dense, x: Array, precision: Any = None) -> Array:
+    """``x @ layer.weight + layer.bias``, without implicit rank promotion."""
     y = jnp.matmul(x, layer.weight, precision=precision)
     # An explicit broadcast (rank promotion may be set to raise); XLA fuses the
     # bias add, and the activation after it, into one elementwise pass.
@@ -129,8 +131,8 @@ def _mlp(
 ) -> Array:
     h = x
     for layer in params[:-1]:
-        h = activation(_affine(layer, h, precision))
-    return output(_affine(params[-1], h, precision))
+        h = activation(affine(layer, h, precision))
+    return output(affine(params[-1], h, precision))
 
 
 def mlp(
@@ -186,13 +188,13 @@ def mlp(
         >>> jaxnn.mlp(params, jnp.array([1.0, 0.5]), activation=jaxnn.sigmoid)
         Array([0.3168271, 0.6962791], dtype=float32)
     """
-    layers = _as_layers(params)
+    layers = as_layers(params)
     if not callable(activation):
         raise TypeError(f"activation: expected a callable, got {activation!r}")
     if not callable(output):
         raise TypeError(f"output: expected a callable, got {output!r}")
     x = jnp.asarray(x)
-    _check_network(layers, x.shape)
+    check_network(layers, x.shape)
     return _mlp(layers, x, activation, output, precision)
 
 
@@ -208,26 +210,35 @@ def init_mlp(
 
     Weights are drawn by ``initializer`` (by default the one that suits
     ``activation``: see :func:`jaxnn.default_initializer`); biases start at 0.
-    With jaxnn's own initialisers every layer's weights come from one random
-    draw, scaled per layer, so the random number generator compiles once
-    however deep the network; any other initialiser is called once per layer
-    with its own key. Compiled once per ``sizes``, initialiser and ``dtype``.
+    Layer ``i`` draws ``initializer(keys[i], (sizes[i], sizes[i + 1]), dtype)``
+    with ``keys = jax.random.split(key, len(sizes) - 1)``, so a
+    :mod:`jax.nn.initializers` initialiser and its :mod:`jaxnn.initializers`
+    namesake give the same float32 weights. Compiled once per ``sizes``,
+    initialiser and ``dtype`` (``jaxnn.initializers.he_normal()`` called twice
+    gives equal initialisers, hence one compilation).
     ``jax.vmap(lambda k: init_mlp(k, sizes))(keys)`` builds an ensemble: the
     same tuple of :class:`Dense`, each leaf with a leading ensemble axis.
 
     Args:
         key: a PRNG key.
         sizes: the layer widths ``(in, hidden..., out)``; at least two
-            positive ints.
+            positive integers (Python or NumPy).
         activation: the hidden activation the network will use; only picks the
             default initializer.
-        initializer: ``init(key, shape, dtype) -> Array`` for the weights, as
-            :func:`jaxnn.he_normal` or any of :mod:`jax.nn.initializers`.
+        initializer: ``init(key, shape, dtype) -> Array`` for the weights, from
+            :mod:`jaxnn.initializers` (``he_normal()``) or
+            :mod:`jax.nn.initializers`.
         dtype: a floating dtype for weights and biases.
 
     Returns:
         A tuple of ``len(sizes) - 1`` :class:`Dense` layers; layer ``i`` has a
         weight of shape ``(sizes[i], sizes[i + 1])``.
+
+    Raises:
+        TypeError: if ``sizes`` is not a sequence of integers, or the key or
+            initializer is not one.
+        ValueError: if ``sizes`` has fewer than two entries or one is not
+            positive, or the initializer returns a weight of another shape.
 
     Examples:
         >>> params = jaxnn.init_mlp(jax.random.key(0), [784, 50, 100, 10])
@@ -236,13 +247,7 @@ def init_mlp(
         >>> jaxnn.mlp(params, jnp.zeros((32, 784))).shape
         (32, 10)
     """
-    sizes = tuple(sizes)
-    if len(sizes) < 2 or not all(
-        isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes
-    ):
-        raise ValueError(
-            f"sizes: expected at least two positive ints (in, ..., out), got {sizes!r}"
-        )
+    sizes = _check_sizes(sizes)
     dt = jnp.dtype(dtype)
     if not jnp.issubdtype(dt, jnp.floating):
         raise ValueError(f"dtype: expected a floating dtype, got {dt}")
@@ -253,19 +258,39 @@ def init_mlp(
     return _init_mlp(key, sizes, init, dt)
 
 
+def _check_sizes(sizes: Any) -> tuple[int, ...]:
+    """``sizes`` as a tuple of Python ints (NumPy integers accepted)."""
+    expected = "a sequence of at least two positive ints (in, ..., out)"
+    try:
+        if isinstance(sizes, (str, bytes)):
+            raise TypeError
+        entries = tuple(sizes)
+        if any(isinstance(n, (bool, np.bool_)) for n in entries):
+            raise TypeError
+        widths = tuple(operator.index(n) for n in entries)
+    except TypeError:
+        raise TypeError(f"sizes: expected {expected}, got {sizes!r}") from None
+    if len(widths) < 2 or min(widths) < 1:
+        raise ValueError(f"sizes: expected {expected}, got {widths!r}")
+    return widths
+
+
 @functools.partial(jax.jit, static_argnums=(1, 2, 3))
 def _init_mlp(
     key: ArrayLike, sizes: tuple[int, ...], init: Initializer, dtype: Any
 ) -> tuple[Dense, ...]:
     shapes = list(itertools.pairwise(sizes))
-    weights = _draw_many(key, shapes, init, dtype)
-    if weights is None:
-        keys = jax.random.split(key, len(shapes))
-        weights = [init(k, shape, dtype) for k, shape in zip(keys, shapes, strict=True)]
-    return tuple(
-        Dense(jnp.asarray(w).astype(dtype), jnp.zeros((n_out,), dtype))
-        for w, (_, n_out) in zip(weights, shapes, strict=True)
-    )
+    keys = jax.random.split(key, len(shapes))
+    layers = []
+    for i, (k, shape) in enumerate(zip(keys, shapes, strict=True)):
+        w = init(k, shape, dtype)
+        if jnp.shape(w) != shape:
+            raise ValueError(
+                f"initializer: {init!r} returned a weight of shape {jnp.shape(w)} "
+                f"for layer {i}, expected {shape}"
+            )
+        layers.append(Dense(jnp.asarray(w).astype(dtype), jnp.zeros(shape[1], dtype)))
+    return tuple(layers)
 
 
 def collapse(params: Sequence[Dense], *, slope: ArrayLike = 1.0) -> Dense:
@@ -298,8 +323,8 @@ def collapse(params: Sequence[Dense], *, slope: ArrayLike = 1.0) -> Dense:
         >>> bool(jnp.allclose(jaxnn.collapse(params)(x), deep, atol=1e-5))
         True
     """
-    layers = _as_layers(params)
-    _check_network(layers, (jnp.shape(layers[0].weight)[0],))
+    layers = as_layers(params)
+    check_network(layers, (jnp.shape(layers[0].weight)[0],))
     c = jnp.asarray(slope)
     if c.ndim != 0:
         raise ValueError(f"slope: expected a scalar, got shape {c.shape}")

@@ -152,3 +152,15 @@ def test_dead_unit_fraction_edge_cases():
         jaxnn.dead_unit_fraction(two, jnp.ones((4, 3)))
     with pytest.raises(TypeError, match="activation: expected a callable"):
         jaxnn.dead_unit_fraction(two, jnp.ones(2), activation=1.0)
+
+
+@pytest.mark.parametrize("shape", [(0, 2), (5, 0, 2)], ids=str)
+def test_dead_unit_fraction_of_an_empty_batch_is_an_error(shape):
+    # No example says nothing about dead units; "all of nothing is zero" would
+    # report every unit dead.
+    two = (
+        jaxnn.Dense(jnp.ones((2, 3)), jnp.zeros(3)),
+        jaxnn.Dense(jnp.ones((3, 1)), jnp.zeros(1)),
+    )
+    with pytest.raises(ValueError, match=r"x: expected at least one example"):
+        jaxnn.dead_unit_fraction(two, jnp.ones(shape))

@@ -151,11 +151,63 @@ def test_init_accepts_custom_initializer(key):
 
 
 @pytest.mark.parametrize(
-    "sizes", [[3], [], [3, 0, 2], [3, -1], [3, 2.0], (3, True)], ids=str
+    "sizes, error",
+    [
+        ([3], ValueError),
+        ([], ValueError),
+        ([3, 0, 2], ValueError),
+        ([3, -1], ValueError),
+        (np.array([3, 0]), ValueError),
+        ([3, 2.0], TypeError),
+        ((3, True), TypeError),
+        ([3, np.float64(2.0)], TypeError),
+        ("32", TypeError),
+        (None, TypeError),
+        (np.array(3), TypeError),
+    ],
+    ids=str,
 )
-def test_init_bad_sizes(key, sizes):
-    with pytest.raises(ValueError, match="sizes"):
+def test_init_bad_sizes(key, sizes, error):
+    with pytest.raises(error, match="sizes: expected a sequence of at least two"):
         jaxnn.init_mlp(key, sizes)
+
+
+def test_init_single_int_is_a_clear_error(key):
+    with pytest.raises(TypeError, match=r"sizes: expected a sequence .* got 3"):
+        jaxnn.init_mlp(key, 3)
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        [np.int64(3), np.int32(4), 2],
+        np.array([3, 4, 2]),
+        np.array([3, 4, 2], dtype=np.uint8),
+        jnp.array([3, 4, 2]),
+        range(3, 5),
+    ],
+    ids=["numpy-scalars", "numpy-array", "uint8-array", "jax-array", "range"],
+)
+def test_init_accepts_numpy_integers(key, sizes):
+    params = jaxnn.init_mlp(key, sizes)
+    expected = jaxnn.init_mlp(key, [int(n) for n in sizes])
+    for got, want in zip(params, expected, strict=True):
+        np.testing.assert_array_equal(got.weight, want.weight)
+        assert type(got.weight.shape[0]) is int
+    assert all(
+        isinstance(n, int) for n in jax.tree.leaves(jax.tree.map(jnp.shape, params))
+    )
+
+
+def test_init_catches_initializer_of_the_wrong_shape(key):
+    def transposed(k, shape, dtype=jnp.float32):
+        return jax.random.normal(k, shape[::-1], dtype)
+
+    with pytest.raises(
+        ValueError,
+        match=r"initializer: .* shape \(4, 3\) for layer 0, expected \(3, 4\)",
+    ):
+        jaxnn.init_mlp(key, [3, 4, 4], initializer=transposed)
 
 
 def test_init_bad_key():
