@@ -187,8 +187,8 @@ DIFFERENCES: tuple[Difference, ...] = (
                "x sigmoid(2u): within ~|u| ulp", "x (1 + tanh u) / 2: cancels; 0 "
                "from x = -5.4", "accuracy"),
     Difference("gelu", _D, "all x", _ALL, -5.0,
-               "within ~|u| ulp", "1 - tanh^2 cancels; 0 or NaN in the tails",
-               "accuracy"),
+               "within ~|u| ulp (a few ulp more than jax.nn's near x = -3)",
+               "1 - tanh^2 cancels; 0 or NaN in the tails", "accuracy"),
     Difference("gelu(approximate=False)", "value", "x <= -1", (-_INF, -1.0), -13.1,
                "Gaussian tail from an exact exponent", "erfc rounds x^2 / 2: ~100 "
                "ulp; 0 from x = -13", "accuracy"),
@@ -205,7 +205,7 @@ DIFFERENCES: tuple[Difference, ...] = (
     Difference("mish", _D, "all x", _ALL, -91.15,
                "within 3.1 ulp (4 eps at the root)", "cancels; 0 in the tail",
                "accuracy"),
-    Difference("soft_sign", _D, "x != 0", _ALL, -7.64,
+    Difference("soft_sign", _D, "x != 0", _ALL, -182.0,
                "1 / (1 + |x|)^2", "autodiff of x / (1 + |x|): up to 270 ulp",
                "accuracy"),
     Difference("squareplus", "value", "x < 0", (-_INF, 0.0), -177.0,
@@ -216,7 +216,7 @@ DIFFERENCES: tuple[Difference, ...] = (
     Difference("hard_silu", _D, "x near -3/2, the root", (-1.6, -1.4), -1.5,
                "(2x + 3) / 6: 0 at -1.5", "x / 6 + hard_sigmoid(x): 7.5e-9 at -1.5",
                "accuracy"),
-    Difference("log1mexp", _D, "0 < x <= 1", (0.0, 1.0), 0.0321876,
+    Difference("log1mexp", _D, "0 < x <= 1", (0.0, 1.0), 0.03218763321638107,
                "e^-x / -expm1(-x), accurate expm1", "1 / expm1(x): up to 5 ulp",
                "accuracy"),
     # ±inf: jaxnn returns the limit, jax.nn NaN (0 * inf or inf / inf).
