@@ -13,10 +13,10 @@ The tables are what the float32 kernels of ``jaxnn/_numerics.py`` evaluate:
   to 5 ulp to cancellation near ``z = -0.28``.)
 * ``GELU_VALUE`` and ``GELU_DERIVATIVE``: the scaled Gaussian tail
   ``m(y) = Phi(-y) exp(y^2 / 2)`` for ``y >= 0``, one polynomial of degree 10
-  in ``(y - centre)`` per piece. The value table holds ``m``, the derivative
-  table ``sqrt(2 pi) m``; on the last piece (from ``SHIFTED_FROM`` on, where
-  the kernel shifts the exponent of ``exp(-y^2 / 2)`` up by ``SHIFT``) they hold
-  ``exp(-SHIFT) y m(y)`` and ``exp(-SHIFT) m(y)``.
+  in ``(y - centre)`` per piece. Both tables hold ``m``, except on the last
+  piece (from ``SHIFTED_FROM`` on, where the kernel shifts the exponent of
+  ``exp(-y^2 / 2)`` up by ``SHIFT``), where they hold ``exp(-SHIFT) y m(y)``
+  (value) and ``exp(-SHIFT) m(y)`` (derivative).
 
 Every fit is the same procedure, so a maintainer can move a breakpoint, change
 a degree or add a piece here and regenerate:
@@ -156,9 +156,7 @@ def fit_gelu(
         lo, hi = edges[i], edges[i + 1]
         last = i == len(GELU_CENTRES) - 1
         if derivative:
-            scale = (
-                (lambda y: mp.exp(-SHIFT)) if last else (lambda y: mp.sqrt(2 * mp.pi))
-            )
+            scale = (lambda y: mp.exp(-SHIFT)) if last else (lambda y: mp.mpf(1))
         else:
             scale = (lambda y: mp.exp(-SHIFT) * y) if last else (lambda y: mp.mpf(1))
         xs = chebyshev_nodes(lo, hi)
@@ -213,7 +211,7 @@ def render() -> str:
     ]
     for name, derivative, what in (
         ("GELU_VALUE", False, "m(y); last piece exp(-SHIFT) y m(y)"),
-        ("GELU_DERIVATIVE", True, "sqrt(2 pi) m(y); last piece exp(-SHIFT) m(y)"),
+        ("GELU_DERIVATIVE", True, "m(y); last piece exp(-SHIFT) m(y)"),
     ):
         pieces, err = fit_gelu(derivative)
         out += [

@@ -114,20 +114,29 @@ def _gelu_val(x: Array) -> Array:
     return jnp.where(far, jnp.where(x > 0, x, 0.0), y)
 
 
+# c = 1/sqrt(2 pi) = _C_HI + _C_LO, _C_HI with 12 significant bits.
+_C_HI = 3268.0 / 8192.0
+_C_LO = _INV_SQRT_2PI - _C_HI
+
+
 def _gelu_der(x: Array) -> Array:
-    # Phi(x) + x phi(x) = c G (mt + x) with c = 1/sqrt(2 pi), mt = m / c, for
-    # x < 0 (1 - c G (mt - x) for x >= 0): x is exact, so next to the root at
-    # x = -0.7518, where mt + x cancels, only mt's small error is amplified.
-    # In the shifted range (|x| >= 8) x is scaled by exp(-16) with c folded in.
+    # Phi(x) + x phi(x) = G (m + c x) with c = 1/sqrt(2 pi) for x < 0, and
+    # 1 - G (m - c x) for x >= 0. Next to the root at x = -0.7518, m + c x
+    # cancels, so c x is formed without rounding: x = xh + xl as in
+    # gauss_tail (xh with 12 significant bits) makes _C_HI xh exact, and the
+    # rest (_C_HI xl + _C_LO x) is small. In the shifted range (|x| >= 8),
+    # where nothing cancels, the table holds exp(-16) m and c is scaled by
+    # exp(-16) to match.
     if x.dtype == jnp.float64:
         phi = jnp.exp(-0.5 * x * x) * _INV_SQRT_2PI
         return 0.5 * jax.lax.erfc(-x * math.sqrt(0.5)) + x * phi
-    g, mt = gauss_tail(x, GELU_DERIVATIVE)
+    g, m = gauss_tail(x, GELU_DERIVATIVE)
     far_tail = jnp.abs(x) >= 8.0
-    # On [8, 14] the table holds exp(-16) m = c mt exp(-16): scale x to match.
-    xs = x * jnp.where(far_tail, _INV_SQRT_2PI * math.exp(-EXP_SHIFT), 1.0)
-    c = jnp.where(far_tail, 1.0, _INV_SQRT_2PI)
-    y = jnp.where(x < 0, g * (mt + xs) * c, 1.0 - g * (mt - xs) * c)
+    xc = jnp.clip(x, -GELU_YMAX, GELU_YMAX)
+    xh = jnp.round(xc * 256.0) / 256.0
+    cx_hi = jnp.where(far_tail, xc * (_INV_SQRT_2PI * math.exp(-EXP_SHIFT)), _C_HI * xh)
+    cx_lo = jnp.where(far_tail, 0.0, _C_HI * (xc - xh) + _C_LO * xc)
+    y = jnp.where(x < 0, g * ((m + cx_hi) + cx_lo), 1.0 - g * ((m - cx_hi) - cx_lo))
     far = jnp.abs(x) > GELU_YMAX
     return jnp.where(far, jnp.where(x > 0, 1.0, 0.0), y)
 
