@@ -27,13 +27,12 @@ and defaults), accepts what ``jax.nn`` accepts and returns the same dtypes
   normal float (within ``4 * eps`` absolutely next to the single root of the
   derivatives of ``silu``, ``gelu`` and ``mish``, where the derivative's two
   terms cancel by at least half; ``python -m tools.accuracy`` prints the
-  table, on its grid and between its points). The exceptions are
-  ``gelu(x, approximate=True)`` for ``x < -1``: the float32 rounding of its
-  cubic argument ``u`` costs about ``|u|`` ulp (up to ~200, near
-  ``x = -10``; jax.nn's is off by up to 1.7e7 ulp there); ``tanh``'s value,
-  which is XLA's own ``tanh`` (as in jax.nn) and reaches about 4.9 ulp near
-  ``|x| = 6``; and ``mish``'s derivative, which reaches 4.35 ulp near
-  ``x = -0.21`` between the grid points (3.1 on them). These figures are
+  table, on its grid and between its points). The exceptions, all between
+  the grid points, are ``tanh``'s value, which is XLA's own ``tanh`` (as in
+  jax.nn) and reaches about 4.9 ulp near ``|x| = 6``; ``mish``'s derivative,
+  4.35 ulp near ``x = -0.21``; and the derivative of ``gelu``'s tanh form,
+  4.2 ulp near ``x = -1.7`` (jax.nn's is off by up to 1.7e7 ulp in the
+  tails of all three). These figures are
   XLA's CPU backend's: the kernels use XLA's ``exp``, ``log1p`` and ``tanh``,
   whose accuracy other backends may not match (``tools.accuracy`` measures
   any backend). Derivatives come from ``jax.custom_jvp``

@@ -144,37 +144,68 @@ def _gelu_der(x: Array) -> Array:
 _gelu = elementwise(_gelu_val, _gelu_der)
 
 _SQRT_2_OVER_PI = 0.7978845608028654
+# v = 2u = K1 x + K3 x^3, the constants split as K_HI + K_LO with K1_HI on a
+# 2^-8 grid and K3_HI on a 2^-12 grid (9 significant bits each).
+_K1 = 2.0 * _SQRT_2_OVER_PI
+_K3 = _K1 * 0.044715
+_K1_HI = 409.0 / 256.0
+_K1_LO = _K1 - _K1_HI
+_K3_HI = 292.0 / 4096.0
+_K3_LO = _K3 - _K3_HI
 
 
-def _gelu_tanh_parts(x: Array) -> tuple[Array, Array, Array, Array, Array]:
-    """``(xc, u, du, E, K)``: u = 2 sqrt(2/pi) (x + 0.044715 x^3), du = u'(x),
-    exp(-|u|) = E * K (exp_tail); x clipped to 1e4."""
-    xc = jnp.clip(x, -1e4, 1e4)  # keeps x^3 finite; beyond, the limits apply
-    x2 = xc * xc
-    u = (2.0 * _SQRT_2_OVER_PI) * (xc + 0.044715 * (x2 * xc))
-    du = (2.0 * _SQRT_2_OVER_PI) * (1.0 + (3.0 * 0.044715) * x2)
-    big, k = exp_tail(neg_abs(u))
-    return xc, u, du, big, k
+def _gelu_tanh_parts(x: Array) -> tuple[Array, Array, Array, Array, Array, Array]:
+    """``(xc, v, v_lo, x3, E, K)``: v + v_lo = 2 sqrt(2/pi) (x + 0.044715 x^3),
+    x3 = x^3, and exp(-|v|) = E * K (exp_tail); x clipped to 16, beyond which
+    e = 0.
+
+    exp(-|v|) must not inherit v's rounding, |v| ulp-sized (~130 ulp of the
+    result near x = -9), so v is formed as v_hi + v_lo: x = xh + xl with xh on
+    a 1/16 grid (8 significant bits), so xh^3 = c is exact, and c = ch + cl
+    with ch its integer part; then K1_HI xh + K3_HI ch is exact (a multiple of
+    2^-12 below 2^10), and the rest, below about 1 in size, is added with its
+    rounding error carried in v_lo (a fast two-sum). exp(-|v|) is then
+    exp(-|v_hi|) (1 -+ v_lo).
+    """
+    xc = jnp.clip(x, -16.0, 16.0)
+    xh = jnp.round(xc * 16.0) / 16.0
+    xl = xc - xh
+    c = xh * xh * xh
+    ch = jnp.round(c)
+    exact = _K1_HI * xh + _K3_HI * ch
+    cube_rest = (3.0 * (xh * xh)) * xl + (3.0 * xh + xl) * (xl * xl)  # x^3 - c
+    rest = (_K3_HI * (c - ch) + (_K1_LO * xh + _K3_LO * c)) + (
+        _K1 * xl + _K3 * cube_rest
+    )
+    v = exact + rest
+    v_lo = (exact - v) + rest
+    neg = v >= 0  # exp(-|v|) = exp(-v_hi) (1 - v_lo) there
+    big, k = exp_tail(jnp.where(neg, -v, v))
+    big = big + big * jnp.where(neg, -v_lo, v_lo)
+    return xc, v, v_lo, c + cube_rest, big, k
 
 
 def _gelu_tanh_val(x: Array) -> Array:
-    # x/2 (1 + tanh(u/2)) = x sigmoid(u): the sigmoid form has no 1 + tanh
-    # cancellation for x < 0, and its exp(-|u|) comes as E * K so that the
-    # tail (normal down to x = -10.5) is not lost to underflow. The rounding
-    # of u itself, about |u| eps, still limits the accuracy for x << 0.
-    # Beyond the clip, E = 0 gives the limits x and -0 by itself.
-    xc, u, _, big, k = _gelu_tanh_parts(x)
-    return jnp.where(u >= 0, x, (xc * big) * k) / (1.0 + big)
+    # x/2 (1 + tanh(v/2)) = x sigmoid(v): the sigmoid form has no 1 + tanh
+    # cancellation for x < 0, and its exp(-|v|) comes as E * K so that the
+    # tail (normal down to x = -10.5) is not lost to underflow, and without
+    # v's rounding (_gelu_tanh_parts). Beyond the clip, E = 0 gives the
+    # limits x and -0 by itself.
+    xc, v, _, _, big, k = _gelu_tanh_parts(x)
+    return jnp.where(v >= 0, x, (xc * big) * k) / (1.0 + big)
 
 
 def _gelu_tanh_der(x: Array) -> Array:
-    # sigmoid(u) + x u' sigmoid'(u) over the denominator (1 + e)^2,
-    # e = exp(-|u|): (1 + e (1 + x u')) for u >= 0 and e ((1 + e) + x u') for
-    # u < 0, one division for both. Beyond the clip E = 0, which gives the
-    # limits 1 and 0 by itself.
-    xc, u, du, big, k = _gelu_tanh_parts(x)
-    xdu = xc * du
-    num = jnp.where(u >= 0, 1.0 + big * (1.0 + xdu), (big * ((1.0 + big) + xdu)) * k)
+    # sigmoid(v) + x v' sigmoid'(v) over the denominator (1 + e)^2,
+    # e = exp(-|v|): (1 + e (1 + x v')) for v >= 0 and e ((1 + e) + x v') for
+    # v < 0, one division for both. x v' = K1 x + 3 K3 x^3 = v + 2 K3 x^3 is
+    # formed from v's two parts, so that (1 + e) + x v', which cancels near
+    # x = -1.6, adds no large rounding of its own. Beyond the clip E = 0,
+    # which gives the limits 1 and 0 by itself.
+    _, v, v_lo, x3, big, k = _gelu_tanh_parts(x)
+    xdv_lo = v_lo + (2.0 * _K3) * x3
+    pos = 1.0 + big * (1.0 + (v + xdv_lo))
+    num = jnp.where(v >= 0, pos, (big * (((1.0 + big) + v) + xdv_lo)) * k)
     return num / (1.0 + big * (2.0 + big))
 
 
@@ -198,12 +229,14 @@ def gelu(x: ArrayLike, approximate: bool = True) -> Array:
         x\,\tfrac12\bigl(1 + \tanh\bigl(\sqrt{2/\pi}\,(x + 0.044715 x^3)\bigr)\bigr)
 
     which is itself within about 5e-4 of the exact form. Both are smooth; the
-    exact form's derivative has one root, at :math:`x \approx -0.7518`. The
-    exact form is within 4 ulp in float32 everywhere; the tanh form is
-    computed as :math:`x\,\sigma(2u)`, which does not cancel for :math:`x < 0`
-    (``jax.nn``'s :math:`1 + \tanh` loses every bit below about -5), but the
-    float32 rounding of its cubic argument costs about :math:`|u|` ulp once
-    :math:`x < -1` (at most ~130, near :math:`x = -9`).
+    exact form's derivative has one root, at :math:`x \approx -0.7518`. Both
+    keep every bit in the tail: the tanh form is computed as
+    :math:`x\,\sigma(2u)`, which does not cancel for :math:`x < 0`
+    (``jax.nn``'s :math:`1 + \tanh` loses every bit below about -5), with
+    :math:`2u` carried in two parts so that its float32 rounding does not
+    reach :math:`e^{2u}`. In float32 both are within 4 ulp on
+    ``tools/accuracy.py``'s grid (the tanh form's derivative reaches 4.2 ulp
+    between its points, near :math:`x = -1.7`).
 
     Args:
         x: input array.
@@ -214,7 +247,7 @@ def gelu(x: ArrayLike, approximate: bool = True) -> Array:
 
     Examples:
         >>> jaxnn.gelu(jnp.array([-1.0, 0.0, 2.0]))
-        Array([-0.158808 ,  0.       ,  1.9545978], dtype=float32)
+        Array([-0.15880802,  0.        ,  1.9545978 ], dtype=float32)
         >>> jaxnn.gelu(jnp.array([-1.0, 0.0, 2.0]), approximate=False)
         Array([-0.15865526,  0.        ,  1.9544997 ], dtype=float32)
     """
