@@ -4,27 +4,14 @@ Everything public is re-exported here; the implementation lives in private
 modules, one topic each (see the README's "Architecture" section).
 """
 
-# [activations] elementwise activations (jaxnn/_activations.py)
-from jaxnn._activations import celu as celu
-from jaxnn._activations import elu as elu
-from jaxnn._activations import gelu as gelu
-from jaxnn._activations import hard_sigmoid as hard_sigmoid
-from jaxnn._activations import hard_tanh as hard_tanh
-from jaxnn._activations import identity as identity
-from jaxnn._activations import leaky_relu as leaky_relu
-from jaxnn._activations import log_sigmoid as log_sigmoid
-from jaxnn._activations import mish as mish
-from jaxnn._activations import relu as relu
-from jaxnn._activations import relu6 as relu6
-from jaxnn._activations import selu as selu
-from jaxnn._activations import sigmoid as sigmoid
-from jaxnn._activations import silu as silu
-from jaxnn._activations import softplus as softplus
-from jaxnn._activations import softsign as softsign
-from jaxnn._activations import step as step
-from jaxnn._activations import surrogate_step as surrogate_step
-from jaxnn._activations import swish as swish
-from jaxnn._activations import tanh as tanh
+# [activations] elementwise activations, one list of names in
+# jaxnn/_activations/__init__.py (added to __all__ below)
+from jaxnn import _activations
+from jaxnn._activations import *  # noqa: F403
+from jaxnn._jax_nn import dot_product_attention as dot_product_attention
+from jaxnn._jax_nn import get_scaled_dot_general_config as get_scaled_dot_general_config
+from jaxnn._jax_nn import scaled_dot_general as scaled_dot_general
+from jaxnn._jax_nn import scaled_matmul as scaled_matmul
 
 # [outputs] output-layer functions over an axis (jaxnn/_outputs.py)
 from jaxnn._outputs import log_softmax as log_softmax
@@ -64,29 +51,13 @@ from jaxnn import datasets as datasets
 __version__ = "0.1.0"
 
 __all__ = [
-    # [activations]
+    # [activations] (and every name of jaxnn/_activations/__init__.py, below)
     "activation_names",
-    "celu",
-    "elu",
-    "gelu",
     "get_activation",
-    "hard_sigmoid",
-    "hard_tanh",
-    "identity",
-    "leaky_relu",
-    "log_sigmoid",
-    "mish",
-    "relu",
-    "relu6",
-    "selu",
-    "sigmoid",
-    "silu",
-    "softplus",
-    "softsign",
-    "step",
-    "surrogate_step",
-    "swish",
-    "tanh",
+    "dot_product_attention",
+    "get_scaled_dot_general_config",
+    "scaled_dot_general",
+    "scaled_matmul",
     # [outputs]
     "log_softmax",
     "softmax",
@@ -113,3 +84,16 @@ __all__ = [
     "replicate",
     "shard_batch",
 ]
+__all__ += _activations.__all__
+
+
+def __getattr__(name: str) -> object:
+    # Any other public name of the installed jax.nn resolves to jax.nn's own
+    # object, so that `import jaxnn as nn` keeps working when a JAX release
+    # adds a name before jaxnn defines it. Every name of the JAX version jaxnn
+    # is tested with is defined above (tests/test_jax_nn_compat.py).
+    import jax.nn
+
+    if not name.startswith("_") and hasattr(jax.nn, name):
+        return getattr(jax.nn, name)
+    raise AttributeError(f"module 'jaxnn' has no attribute {name!r}")

@@ -67,6 +67,48 @@ def as_scalar(p: Any, func: str, arg: str) -> Array:
     return arr
 
 
+def as_numeric_array(x: Any, func: str, arg: str = "x") -> Array:
+    """Returns ``x`` as a JAX array of any numeric dtype (bool, integer,
+    floating or complex), or raises a ``TypeError`` naming the argument."""
+    if isinstance(x, (list, tuple)):
+        raise TypeError(
+            f"{func}: argument {arg!r} must be an array or a scalar, got a "
+            f"{type(x).__name__}; convert it first with jnp.asarray({arg})."
+        )
+    if isinstance(x, (str, bytes)) or not isinstance(x, (*ARRAY_TYPES, complex)):
+        raise TypeError(
+            f"{func}: argument {arg!r} must be an array or a scalar, got "
+            f"{type(x).__name__} {x!r:.60}."
+        )
+    dtype = np.result_type(x) if not isinstance(x, jax.Array) else x.dtype
+    if not (
+        jnp.issubdtype(dtype, jnp.number) or jnp.issubdtype(dtype, jnp.bool_)
+    ) or jnp.issubdtype(dtype, jax.dtypes.extended):
+        raise TypeError(
+            f"{func}: argument {arg!r} must have a numeric dtype, got {dtype}."
+        )
+    return jnp.asarray(x)
+
+
+def is_weak(x: Array) -> bool:
+    """Whether ``x`` is weakly typed (a Python scalar's type, as JAX promotes)."""
+    return bool(jax.typeof(x).weak_type)
+
+
+def cast(x: Array, dtype: Any) -> Array:
+    """``x`` as ``dtype``, keeping a weak type where JAX's promotion would.
+
+    A weakly typed integer (a Python ``int``) becomes a weakly typed float when
+    ``dtype`` is JAX's default float, as ``x + 0.0`` does; ``x`` is returned as
+    is when it already has ``dtype`` (``astype`` would drop its weak type).
+    """
+    if x.dtype == dtype:
+        return x
+    if is_weak(x) and dtype == jax.dtypes.canonicalize_dtype(jnp.float64):
+        return x + 0.0
+    return x.astype(dtype)
+
+
 def check_key(key: Any) -> None:
     if isinstance(key, jax.Array) and jax.dtypes.issubdtype(
         key.dtype, jax.dtypes.prng_key

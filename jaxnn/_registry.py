@@ -9,31 +9,19 @@ from typing import Any
 
 from jax import Array
 
-from jaxnn import _activations as act
-from jaxnn import _outputs as out
+from jaxnn import _activations, _outputs
 
+# Every activation by its public name, aliases included: the names listed in
+# jaxnn/_activations/__init__.py (less the factories such as surrogate_step)
+# and the output-layer functions softmax and log_softmax.
 _ACTIVATIONS: dict[str, Callable[..., Array]] = {
-    "celu": act.celu,
-    "elu": act.elu,
-    "gelu": act.gelu,
-    "hard_sigmoid": act.hard_sigmoid,
-    "hard_tanh": act.hard_tanh,
-    "identity": act.identity,
-    "leaky_relu": act.leaky_relu,
-    "log_sigmoid": act.log_sigmoid,
-    "log_softmax": out.log_softmax,
-    "mish": act.mish,
-    "relu": act.relu,
-    "relu6": act.relu6,
-    "selu": act.selu,
-    "sigmoid": act.sigmoid,
-    "silu": act.silu,
-    "softmax": out.softmax,
-    "softplus": act.softplus,
-    "softsign": act.softsign,
-    "step": act.step,
-    "swish": act.swish,
-    "tanh": act.tanh,
+    **{
+        name: getattr(_activations, name)
+        for name in _activations.__all__
+        if name not in _activations.FACTORIES
+    },
+    "softmax": _outputs.softmax,
+    "log_softmax": _outputs.log_softmax,
 }
 
 

@@ -1,0 +1,1 @@
+"""Developer tools: the accuracy tables and the coefficient fits."""
