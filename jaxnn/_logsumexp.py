@@ -35,9 +35,9 @@ import jax.numpy as jnp
 from jax import Array
 from jax.typing import ArrayLike
 
+from jaxnn import _complex
 from jaxnn._checks import (
     as_mask,
-    as_real_array,
     broadcast_shape,
     compute_dtype,
     inexact_dtype,
@@ -225,10 +225,17 @@ def _check_flag(value: Any, func: str, arg: str) -> bool:
 
 
 def _reduce(
-    func: str, a: Any, b: Any, where: Any, axis: Any, keepdims: Any, mean: bool
+    func: str,
+    a: Any,
+    b: Any,
+    where: Any,
+    axis: Any,
+    keepdims: Any,
+    mean: bool,
+    return_sign: bool = False,
 ) -> tuple[Array, Array]:
-    arr = as_real_array(a, func, "x" if mean else "a")
-    weights = None if b is None else as_real_array(b, func, "b")
+    arr = _complex.as_array(a, func, "x" if mean else "a")
+    weights = None if b is None else _complex.as_array(b, func, "b")
     mask = as_mask(where, func)
     keepdims = _check_flag(keepdims, func, "keepdims")
     shape = broadcast_shape(
@@ -242,13 +249,20 @@ def _reduce(
         weights = jnp.broadcast_to(weights.astype(work), shape)
     if mask is not None:
         mask = jnp.broadcast_to(mask, shape)
+    if jnp.iscomplexobj(arr) or jnp.iscomplexobj(weights):
+        res, sign = _complex.logsumexp(arr, weights, mask, axes, keepdims, return_sign)
+        if mean:
+            selected = jnp.ones(shape, bool) if mask is None else mask
+            count = jnp.sum(selected, axes, keepdims=keepdims, dtype=res.real.dtype)
+            res = res - jnp.log(count)
+        return res, sign
     if any(shape[ax] == 0 for ax in axes):
         # An empty sum: log 0 = -inf with sign 0; the mean of nothing is NaN.
-        kept = [1 if ax in axes else n for ax, n in enumerate(shape)]
+        dims = [1 if ax in axes else n for ax, n in enumerate(shape)]
         if not keepdims:
-            kept = [n for ax, n in enumerate(shape) if ax not in axes]
+            dims = [n for ax, n in enumerate(shape) if ax not in axes]
         fill = jnp.nan if mean else -jnp.inf
-        return jnp.full(kept, fill, out), jnp.zeros(kept, out)
+        return jnp.full(dims, fill, out), jnp.zeros(dims, out)
     res, sign = _kernel(arr, weights, mask, axes=axes, keepdims=keepdims, mean=mean)
     return res.astype(out), sign.astype(out)
 
@@ -301,10 +315,10 @@ def logsumexp(
     """
     func = "logsumexp"
     sign_flag = _check_flag(return_sign, func, "return_sign")
-    out, sign = _reduce(func, a, b, where, axis, keepdims, mean=False)
+    out, sign = _reduce(func, a, b, where, axis, keepdims, False, sign_flag)
     if sign_flag:
         return out, sign
-    if b is not None:
+    if b is not None and not jnp.iscomplexobj(out):
         out = jnp.where(sign < 0, jnp.nan, out)
     return out
 

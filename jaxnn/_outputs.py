@@ -57,9 +57,9 @@ import jax.numpy as jnp
 from jax import Array
 from jax.typing import ArrayLike
 
+from jaxnn import _complex
 from jaxnn._checks import (
     as_mask,
-    as_real_array,
     broadcast_shape,
     compute_dtype,
     inexact_dtype,
@@ -172,11 +172,15 @@ def _softmax_kernel(
 
 
 def _run(x: Any, axis: Any, where: Any, func: str, log: bool) -> Array:
-    arr = as_real_array(x, func)
+    arr = _complex.as_array(x, func, "x")
     mask = as_mask(where, func)
     shape = broadcast_shape(func, x=arr, where=mask)
     axes = reduction_axes(axis, len(shape), func)
     out = inexact_dtype(arr.dtype)
+    if jnp.iscomplexobj(arr):
+        arr = jnp.broadcast_to(arr, shape)
+        mask = None if mask is None else jnp.broadcast_to(mask, shape)
+        return _complex.softmax(arr, axes, mask, log)
     arr = jnp.broadcast_to(arr.astype(compute_dtype(out)), shape)
     if mask is not None:
         mask = jnp.broadcast_to(mask, shape)
