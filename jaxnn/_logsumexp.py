@@ -2,13 +2,22 @@ r"""Log-sum-exp and log-mean-exp reductions: ``logsumexp`` and ``logmeanexp``.
 
 Both shift by the maximum, put back the rounding error of ``a - max``
 (Knuth's two-sum, as softmax does), and take the logarithm of a sum near 1
-as ``log1p`` of the terms other than the maximum's, so that
+as ``log1p`` of the terms other than the maximum's (``logmeanexp``: of the
+mean of ``expm1(a - max)``, whose terms never cancel), so that
 ``logsumexp([0, -20]) = log1p(exp(-20)) = 2.06e-9`` keeps its digits
-(``jax.nn`` rounds ``1 + 2.06e-9`` to 1 and returns 0). The result is then
-``max + log(sum)``; where ``max < 0 < log(sum)`` the two cancel, and near a
-zero of the function no relative bound can hold: the error there is a few
-ulp of ``max(|max|, log(sum))`` absolutely (``logsumexp([-log 2, -log 2])``
-is 0 up to the rounding of ``log 2`` in the input, for instance).
+(``jax.nn`` rounds ``1 + 2.06e-9`` to 1 and returns 0).
+
+Accuracy (float32, against mpmath in ``tests/test_logsumexp.py``): the
+result is ``max + log(sum)``. Where the two terms have the same sign it is
+within 3 ulp relatively (measured: 2.3 ulp for ``logsumexp`` with or
+without positive weights, 2.4 for ``logmeanexp``; ``jax.nn.logmeanexp``:
+243). Where they have opposite signs they cancel, and near a zero of the
+function no relative bound can hold (``logsumexp([-log 2, -log 2])`` is 0
+only up to the rounding of ``log 2`` in the input): the error is then within
+3 ulp of ``|max| + |log(sum)|`` absolutely. With weights of both signs the
+sum itself can cancel; the relative error is then about 2 ulp times the
+condition number ``sum|b e^a| / |sum b e^a|``. The derivatives are within
+4 ulp wherever ``exp(a_i - max)`` is a normal float.
 
 Conventions, as in ``jax.nn``: entries where ``where`` is False, or where the
 weight ``b`` is 0, are left out (so ``+inf`` there does not poison the sum);
@@ -283,9 +292,9 @@ def logsumexp(
         \mathrm{logsumexp}(a) = \log \sum_i b_i e^{a_i}
         = m + \log \sum_i b_i e^{a_i - m}, \qquad m = \max_i a_i
 
-    without overflow, accurate to a few ulp relatively (absolutely where
-    :math:`m` and the logarithm cancel, near a zero of the result), including
-    sums close to 1 (see the module notes). Entries where ``where`` is False
+    without overflow, accurate to 3 ulp relatively (absolutely where
+    :math:`m` and the logarithm cancel, near a zero of the result), sums
+    close to 1 included (see the module notes). Entries where ``where`` is False
     or ``b`` is 0 are left out; an empty sum is ``-inf``.
 
     Args:
