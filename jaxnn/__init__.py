@@ -13,9 +13,14 @@ from jaxnn._jax_nn import get_scaled_dot_general_config as get_scaled_dot_genera
 from jaxnn._jax_nn import scaled_dot_general as scaled_dot_general
 from jaxnn._jax_nn import scaled_matmul as scaled_matmul
 
-# [outputs] output-layer functions over an axis (jaxnn/_outputs.py)
+# [outputs] functions over an axis (jaxnn/_outputs.py, _logsumexp.py,
+# _standardize.py, _one_hot.py)
+from jaxnn._logsumexp import logmeanexp as logmeanexp
+from jaxnn._logsumexp import logsumexp as logsumexp
+from jaxnn._one_hot import one_hot as one_hot
 from jaxnn._outputs import log_softmax as log_softmax
 from jaxnn._outputs import softmax as softmax
+from jaxnn._standardize import standardize as standardize
 from jaxnn._registry import activation_names as activation_names
 from jaxnn._registry import get_activation as get_activation
 
@@ -60,7 +65,11 @@ __all__ = [
     "scaled_matmul",
     # [outputs]
     "log_softmax",
+    "logmeanexp",
+    "logsumexp",
+    "one_hot",
     "softmax",
+    "standardize",
     # [networks]
     "Dense",
     "collapse",

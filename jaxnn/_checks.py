@@ -126,3 +126,83 @@ def check_key(key: Any) -> None:
         f"key: expected a PRNG key such as jax.random.key(0), got "
         f"{type(key).__name__} {getattr(key, 'dtype', '')}{jnp.shape(key)}"
     )
+
+
+# Helpers for the functions over an axis (softmax, logsumexp, standardize, ...).
+
+
+def inexact_dtype(dtype: Any) -> Any:
+    """The floating dtype ``jax.numpy`` computes an integer or bool input in.
+
+    Floating dtypes are kept. Bool and integers of up to 32 bits give
+    ``float32`` and 64-bit integers ``float64`` (``float32`` without
+    ``jax_enable_x64``), as ``jnp.exp`` and ``jax.nn`` do, so ``int32`` input
+    gives ``float32`` even under ``jax_enable_x64``.
+    """
+    dtype = jnp.dtype(dtype)
+    if jnp.issubdtype(dtype, jnp.inexact):
+        return dtype
+    wide = dtype.itemsize >= 8 and not jnp.issubdtype(dtype, jnp.bool_)
+    return jax.dtypes.canonicalize_dtype(jnp.float64 if wide else jnp.float32)
+
+
+def reduction_axes(axis: Any, ndim: int, func: str) -> tuple[int, ...]:
+    """``axis`` (None, an int or a tuple of ints) as sorted non-negative axes.
+
+    ``None`` means every axis. Raises a ``TypeError`` for a non-integer axis
+    and a ``ValueError`` for one out of range or repeated.
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out = []
+    for a in axes:
+        if isinstance(a, bool):
+            raise TypeError(
+                f"{func}: axis must be None, an int or a tuple of ints, got {a!r}."
+            )
+        try:
+            a = a.__index__()
+        except (AttributeError, TypeError):
+            raise TypeError(
+                f"{func}: axis must be None, an int or a tuple of ints, got {axis!r}."
+            ) from None
+        if not -ndim <= a < ndim:
+            raise ValueError(
+                f"{func}: axis {a} is out of range for an array with {ndim} dimensions."
+            )
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{func}: axis {axis!r} repeats an axis.")
+    return tuple(sorted(out))
+
+
+def as_mask(where: Any, func: str, arg: str = "where") -> Array | None:
+    """``where`` as a boolean JAX array (or None), or a ``TypeError`` naming it."""
+    if where is None:
+        return None
+    if isinstance(where, (list, tuple)) or not (
+        isinstance(where, ARRAY_TYPES) or hasattr(where, "dtype")
+    ):
+        raise TypeError(
+            f"{func}: {arg} must be a boolean array or None, got "
+            f"{type(where).__name__}."
+        )
+    mask = jnp.asarray(where)
+    if mask.dtype != jnp.bool_:
+        raise TypeError(f"{func}: {arg} must have dtype bool, got {mask.dtype}.")
+    return mask
+
+
+def broadcast_shape(func: str, **arrays: Any) -> tuple[int, ...]:
+    """The shape the named arrays broadcast to, or a ``ValueError`` naming them.
+
+    Broadcasting is explicit (a lower-rank mask is allowed under
+    ``jax_numpy_rank_promotion="raise"`` too), as in ``jax.nn``.
+    """
+    shapes = {name: jnp.shape(a) for name, a in arrays.items() if a is not None}
+    try:
+        return tuple(jnp.broadcast_shapes(*shapes.values()))
+    except ValueError:
+        listed = ", ".join(f"{name} of shape {s}" for name, s in shapes.items())
+        raise ValueError(f"{func}: {listed} do not broadcast together.") from None
