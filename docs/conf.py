@@ -109,7 +109,7 @@ nitpicky = True  # as -n, so Read the Docs builds with the same strictness
 # Names outside the two inventories (typing, numpy, the standard library, JAX
 # internals that signatures mention) cannot be linked; only those are ignored.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(numpy|np|collections|os|typing|jaxlib)(\..*)?"),
+    (r"py:.*", r"(numpy|np|jnp|scipy|collections|os|typing|jaxlib)(\..*)?"),
     (r"py:.*", r"jax\.(Device|_src\..*|stages\..*)"),
     (
         r"py:class",

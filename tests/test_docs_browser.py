@@ -62,6 +62,7 @@ READ_AS_PROSE = (
     "relu.html",
     "networks.html",
     "logistic.html",
+    "scaling.html",
     "howto/",
 )
 

@@ -225,8 +225,8 @@ _DTYPE_LIKE = re.compile(
     r" \| ~?jax\._src\.typing\.SupportsDType"
 )
 _ARRAY_LIKE = re.compile(
-    r"~?jax\.jaxlib\._jax\.Array \| ~?numpy\.ndarray \| ~?numpy\.bool"
-    r" \| ~?numpy\.number \| bool \| int \| float \| complex"
+    r"~?(?:[\w.]*\.)?Array \| ~?(?:numpy\.)?ndarray \| ~?(?:numpy\.)?bool"
+    r" \| ~?(?:numpy\.)?number \| bool \| int \| float \| complex"
 )
 _PRIVATE_JAXNN = re.compile(r"~?jaxnn((?:\.\w+)*)\._\w+((?:\.\w+)*)\.(\w+)")
 _DEFAULT_NAME = re.compile(r"(=\s*)([A-Za-z_]\w*)(?=\s*[,)\]]|$)")
@@ -273,7 +273,9 @@ def rewrite_signature(
     text = _ARRAY_LIKE.sub("~jax.typing.ArrayLike", text)
     text = re.sub(r"~?jax\.jaxlib\._jax\.Array", "~jax.Array", text)
     text = re.sub(r"~?jax\._src\.mesh\.Mesh", "~jax.sharding.Mesh", text)
-    text = re.sub(r"~?jaxlib\._jax\.Device", "~jax.Device", text)
+    text = re.sub(r"~?jaxlib\._jax\.(\w+)", r"~jax.\1", text)
+    # A JAX-internal type in a re-exported jax.nn signature: its bare name.
+    text = re.sub(r"~?jax\._src\.[\w.]*\.(\w+)", r"\1", text)
     text = _PRIVATE_JAXNN.sub(_public_type, text)
     text = text.replace("Callable[[...], ", "Callable[..., ")
     return _DEFAULT_NAME.sub(lambda m: _public_default(m, namespace), text)
@@ -313,6 +315,13 @@ def skip_fields(
     return None
 
 
+def _documents_jax_object(docname: str) -> bool:
+    if not docname.startswith(f"{API_DIR}/"):
+        return False
+    obj = public_names().get(docname.rsplit("/", 1)[-1])
+    return _defining_module(obj).startswith("jax.")
+
+
 def resolve_public_names(
     app: Sphinx, env: BuildEnvironment, node: Any, contnode: Any
 ) -> Any:
@@ -323,6 +332,10 @@ def resolve_public_names(
     """
     if node.get("refdomain") != "py":
         return None
+    if _documents_jax_object(str(node.get("refdoc", ""))):
+        # The page of a function re-exported from jax.nn: its docstring and
+        # signature may name JAX internals, which are shown as plain text.
+        return contnode
     target = node.get("reftarget", "")
     name = target.rsplit(".", 1)[-1]
     if target.startswith(("jax.jaxlib._jax.", "jaxlib._jax.")):
