@@ -2,10 +2,13 @@
 
 Serves ``docs/_build/html`` from a local HTTP server on 127.0.0.1 and opens
 every page in headless Chromium through Selenium, then checks what a reader
-would see: formulas typeset by the vendored MathJax (no raw TeX left), every
-image loaded, every internal link pointing at a file and anchor that exist, no
-errors on the browser console, and nothing fetched from another host (the site
-must work offline).
+would see: formulas typeset by the vendored MathJax (no raw TeX left) and
+none wider than the text column, every image loaded, every internal link
+pointing at a file and anchor that exist, no errors on the browser console,
+nothing fetched from another host (the site must work offline), API
+signatures as a user writes them (no reprs, no private module paths), every
+API page linked to a page that explains its name and back, code that fits
+the column, padded tables, and chapter pages whose checks are folded away.
 
 Skipped when the site has not been built or Chromium, chromedriver or Selenium
 is missing, unless ``JAXNN_REQUIRE_DOCS_BROWSER=1`` (``.ci/run`` sets it after
@@ -46,6 +49,22 @@ CHROMIUM_FLAGS = (
 )
 # Raw TeX that MathJax should have replaced.
 RAW_TEX = ("\\(", "\\)", "\\[", "\\]", "$$", "\\frac", "\\begin{")
+# What a signature must never show: reprs, private modules, autodoc's "~".
+BAD_IN_SIGNATURES = ("<function", "<class", " at 0x", "_src", "jaxnn._", "~")
+API_PAGES = "api/generated/"
+# The pages a student reads as a chapter, and the how-to pages: their checks
+# must be folded away, not in the reader's path.
+READ_AS_PROSE = (
+    "layers.html",
+    "perceptron.html",
+    "sigmoid.html",
+    "nonlinearity.html",
+    "relu.html",
+    "networks.html",
+    "logistic.html",
+    "scaling.html",
+    "howto/",
+)
 
 
 def _unavailable(reason: str) -> None:
@@ -128,6 +147,34 @@ const done = arguments[arguments.length - 1];
   while (walker.nextNode()) texts.push(walker.currentNode.nodeValue);
   report.text = texts.join(" ");
   report.links = Array.from(document.querySelectorAll("a[href]")).map(a => a.href);
+  report.signatures = Array.from(document.querySelectorAll("dt.sig"))
+      .map(e => e.textContent.replace(/\s+/g, " "));
+  report.explained = Array.from(
+      document.querySelectorAll("p.jaxnn-explained a[href]")).map(a => a.href);
+  const article = document.querySelector("article.bd-article") || document.body;
+  const column = article.getBoundingClientRect();
+  // Display math wider than the text column (clipped or scrolled).
+  report.wideMath = Array.from(
+      document.querySelectorAll("mjx-container[display='true']"))
+      .filter(e => e.getBoundingClientRect().right > column.right + 1
+                   || e.scrollWidth > e.clientWidth + 1)
+      .map(e => (e.querySelector("mjx-assistive-mml") || e).textContent
+                 .slice(0, 60));
+  // Code (not output) that scrolls sideways.
+  report.wideCode = Array.from(document.querySelectorAll("div.highlight pre"))
+      .filter(e => !e.closest("div.cell_output"))
+      .filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => e.textContent.split("\n").reduce(
+           (a, b) => (b.length > a.length ? b : a), ""));
+  // Table cells of cell outputs without horizontal padding.
+  report.unpaddedCells = Array.from(
+      document.querySelectorAll("div.cell_output td")).filter(
+      e => parseFloat(getComputedStyle(e).paddingLeft) < 4).length;
+  // Code lines a reader sees without opening anything.
+  report.visibleCode = Array.from(
+      document.querySelectorAll("div.cell_input pre"))
+      .filter(e => !e.closest("details:not([open])"))
+      .flatMap(e => e.textContent.split("\n"));
   report.resources = performance.getEntriesByType("resource").map(r => r.name);
   done(report);
 })().catch(e => done({fatal: String(e)}));
@@ -172,6 +219,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             rel = path.relative_to(HTML_DIR).as_posix()
             driver.get(base + rel)
             report = driver.execute_async_script(_INSPECT)
+            report["html"] = path.read_text(encoding="utf-8")
             report["console"] = [
                 entry["message"]
                 for entry in driver.get_log("browser")
@@ -272,3 +320,104 @@ def test_nothing_is_fetched_from_another_host(site: dict[str, Any]) -> None:
         }
     )
     assert not external, "\n".join(external)
+
+
+def _api_pages(site: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        rel: report
+        for rel, report in site["pages"].items()
+        if rel.startswith(API_PAGES)
+    }
+
+
+def test_signatures_read_as_written(site: dict[str, Any]) -> None:
+    pages = _api_pages(site)
+    assert len(pages) >= 40, sorted(pages)
+    bad = [
+        f"{rel}: {signature}"
+        for rel, report in pages.items()
+        for signature in report["signatures"]
+        if any(token in signature for token in BAD_IN_SIGNATURES)
+    ]
+    assert not bad, "\n".join(bad)
+    # Defaults are spelled as a user writes them.
+    mlp = " ".join(site["pages"][f"{API_PAGES}jaxnn.mlp.html"]["signatures"])
+    assert "= jaxnn.relu" in mlp, mlp
+
+
+def test_api_pages_link_to_their_explanation_and_back(site: dict[str, Any]) -> None:
+    base = site["base"]
+    problems = []
+    for rel, report in _api_pages(site).items():
+        targets = [
+            href
+            for href in report["explained"]
+            if href.startswith(base) and API_PAGES not in href
+        ]
+        if not targets:
+            problems.append(f"{rel}: no link to a page that explains it")
+            continue
+        for href in targets:
+            page = urllib.parse.urlsplit(href).path.lstrip("/")
+            links = site["pages"].get(page, {}).get("links", [])
+            if not any(rel in link for link in links):
+                problems.append(f"{rel}: {page} does not link back to it")
+    assert not problems, "\n".join(problems)
+
+
+def test_math_fits_the_column(site: dict[str, Any]) -> None:
+    wide = [
+        f"{rel}: {text}"
+        for rel, report in site["pages"].items()
+        for text in report["wideMath"]
+    ]
+    assert not wide, "\n".join(wide)
+
+
+def test_code_fits_the_column(site: dict[str, Any]) -> None:
+    # The pages' code, not the package's source as viewcode shows it
+    # (_modules/, 88 columns, where scrolling is expected).
+    wide = [
+        f"{rel}: {line.strip()[:70]} ({len(line)} characters)"
+        for rel, report in site["pages"].items()
+        if not rel.startswith("_modules/")
+        for line in report["wideCode"]
+    ]
+    assert not wide, "\n".join(wide)
+
+
+def test_tables_are_padded(site: dict[str, Any]) -> None:
+    unpadded = {
+        rel: report["unpaddedCells"]
+        for rel, report in site["pages"].items()
+        if report["unpaddedCells"]
+    }
+    assert not unpadded, unpadded
+
+
+def test_checks_are_folded_away(site: dict[str, Any]) -> None:
+    shown = []
+    for rel, report in site["pages"].items():
+        if not rel.startswith(READ_AS_PROSE):
+            continue
+        for line in report["visibleCode"]:
+            code = line.strip()
+            if code.startswith(("assert ", "np.testing.")):
+                shown.append(f"{rel}: {code[:70]}")
+    assert not shown, "\n".join(shown)
+    # And the checks are there, folded: every chapter page has some.
+    for page in READ_AS_PROSE:
+        if page.endswith(".html"):
+            assert "Show the checks" in site["pages"][page]["html"], page
+
+
+def test_no_private_paths_in_the_reference(site: dict[str, Any]) -> None:
+    # Module paths shown as text on API pages (viewcode's [source] links may
+    # point into private modules; what the reader reads may not).
+    bad = [
+        f"{rel}: {token}"
+        for rel, report in _api_pages(site).items()
+        for token in ("jaxnn._", "jax._src", "jaxlib._jax")
+        if token in report["text"]
+    ]
+    assert not bad, "\n".join(bad)
