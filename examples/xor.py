@@ -8,7 +8,7 @@ and any affine f satisfies
     f(0, 0) + f(1, 1) = f(0, 1) + f(1, 0),
 
 so it cannot be above the decision threshold on (0, 1) and (1, 0) and below it
-on (0, 0) and (1, 1): the two sides would have to differ. The same 2-8-1
+on (0, 0) and (1, 1): the two sides would have to differ. The same 2-16-1
 network with ReLU or sigmoid hidden units fits XOR exactly.
 
 Run it with ``python examples/xor.py``.
@@ -31,7 +31,7 @@ def train(
     key: jax.Array,
     activation: Callable[[jax.Array], jax.Array],
     *,
-    hidden: int = 8,
+    hidden: int = 16,
     steps: int = 400,
     learning_rate: float = 0.05,
 ) -> tuple[tuple[jaxnn.Dense, ...], jax.Array]:

@@ -403,7 +403,8 @@ def nan_unit_forward_inputs():
     return (first, *params[1:]), jax.random.uniform(key, (10_000, 784))
 
 
-@pytest.mark.parametrize("name", jaxnn.activation_names())
+# glu halves the width of its input, so it cannot sit between two layers.
+@pytest.mark.parametrize("name", [n for n in jaxnn.activation_names() if n != "glu"])
 def test_nan_unit_reaches_the_output_of_a_fused_forward_pass(
     name, nan_unit_forward_inputs
 ):
