@@ -210,12 +210,11 @@ def dependent_columns(
     for j in np.flatnonzero(dependent):
         col = j - 1
         before = [i for i in range(j) if not dependent[i]]
-        if not g[j, j] > 0:  # an all-zero column
-            beta: np.ndarray = np.zeros(len(before))
-        else:
-            beta = np.linalg.lstsq(g[np.ix_(before, before)], g[before, j], rcond=None)[
-                0
-            ]
+        if not g[j, j] > 0:  # all zeros once centred
+            parts.append(f"column {col} is constant, so it duplicates the bias")
+            continue
+        gss = g[np.ix_(before, before)]
+        beta = np.linalg.lstsq(gss, g[before, j], rcond=None)[0]
         terms = []
         for i, b in zip(before, beta, strict=True):
             if i == 0 or abs(b) * math.sqrt(g[i, i] / g[j, j]) < 1e-6:
@@ -241,7 +240,8 @@ def dependent_columns(
         )
     cols = ", ".join(str(j - 1) for j in np.flatnonzero(dependent))
     hint = ""
-    if jnp.finfo(dtype).bits < 64:
+    combos = any("=" in part for part in parts)
+    if combos and jnp.finfo(dtype).bits < 64:
         hint = "; float64 (jax_enable_x64) resolves nearer dependence"
     return (
         "x: the columns are linearly dependent (a rank-deficient design), so "

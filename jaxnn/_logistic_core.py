@@ -135,7 +135,7 @@ def weighted_gram(a: Array, c: Array) -> Array:
 
 
 def whiten(
-    m: Array, tol: float, ref: Array | None = None
+    m: Array, tol: float, ref: Array | None = None, floor: float | None = None
 ) -> tuple[Array, Array, Array]:
     """A Cholesky factor of m that sets aside (numerically) dependent columns.
 
@@ -144,6 +144,9 @@ def whiten(
     divided by ``ref[j]`` (default ``m[j, j]``); the column is dependent when
     the share is at most ``tol``. Such a column of L is the unit vector, so
     L stays invertible; ``L @ L.T`` equals ``m`` on the independent columns.
+    With ``floor``, a share below it (rounding can make it 0 or negative) is
+    raised to it instead, and only a NaN makes a column dependent: the first
+    of two passes, which must not decide on a pivot its rounding swamps.
     """
     k = m.shape[0]
     ref = jnp.diagonal(m) if ref is None else ref
@@ -151,10 +154,12 @@ def whiten(
 
     def column(s: Array, j: int | Array) -> tuple[Array, Array, Array, Array]:
         pivot = s[j, j]
+        if floor is not None:
+            pivot = jnp.where(pivot < floor * ref[j], floor * ref[j], pivot)
         share = pivot / ref[j]
         # Written as "not above", so a NaN pivot counts as dependent.
         is_dep = ~(share > tol) | ~(pivot > 0)
-        col = s[:, j] / jnp.sqrt(jnp.where(is_dep, 1.0, pivot))
+        col = s[:, j].at[j].set(pivot) / jnp.sqrt(jnp.where(is_dep, 1.0, pivot))
         col = jnp.where((idx >= j) & ~is_dep, col, 0.0)
         unit = (idx == j).astype(m.dtype)
         return col, jnp.where(is_dep, unit, col), is_dep, share
@@ -173,7 +178,8 @@ def whiten(
     chol = jnp.linalg.cholesky(m)
     pivots = jnp.diagonal(chol) ** 2
     shares = pivots / ref
-    bad = ~(shares > tol) | ~(pivots > 0)
+    low_bar = tol if floor is None else floor
+    bad = ~(shares > low_bar) | ~(pivots > 0)
 
     def deflated(_: None) -> tuple[Array, Array, Array]:
         def body(j: Array, carry: tuple) -> tuple:
@@ -242,7 +248,7 @@ def prepare(x: Array, c: Array, l2: Array) -> Prepared:
         # Two passes (as in CholeskyQR2): the first whitens, the second
         # measures what the first left of each column, with rounding errors
         # relative to that remainder rather than to the whole column.
-        chol1, dep1, share1 = whiten(m, 0.0)
+        chol1, dep1, share1 = whiten(m, 0.0, floor=gram_noise_tol(k, dtype))
         low = jax.lax.stop_gradient(chol1)
         a1 = _solve_lower(low, jax.lax.stop_gradient(a).T).T
         m2 = weighted_gram(a1, cs) / total

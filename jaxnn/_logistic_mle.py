@@ -193,5 +193,20 @@ def logistic_mle(
             )
         c = c.astype(x.dtype)
     l2 = jnp.asarray(l2, dtype=x.dtype)
-    fit, _ = fit_arrays(x, y, c, l2, solver=solver, tol=tol_a, max_iter=max_iter_a)
-    return fit
+    return _fit_jit(x, y, c, l2, tol_a, max_iter_a, solver)
+
+
+def _fit_only(
+    x: Array,
+    y: Array,
+    c: Array,
+    l2: Array,
+    tol: ArrayLike,
+    max_iter: ArrayLike,
+    solver: Solver,
+) -> LogisticFit:
+    return fit_arrays(x, y, c, l2, solver=solver, tol=tol, max_iter=max_iter)[0]
+
+
+# Compiled once per shape and solver when called eagerly (inlined when traced).
+_fit_jit = jax.jit(_fit_only, static_argnames=("solver",))
