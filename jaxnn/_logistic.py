@@ -59,9 +59,11 @@ def fit_logistic(
     Accuracy: the fit stops when the Newton decrement, the distance to the
     estimate in standard errors, is below ``tol`` (``1e-10`` in float64,
     where the estimate then matches statsmodels to 1e-6 relative). In
-    float32 each estimate is within about ``2e-5 * kappa`` standard errors
-    of the exact one, where ``kappa`` is the condition number of the
-    correlation matrix of the columns (tested against statsmodels in
+    float32 each estimate is within ``1e-6 * sqrt(n) + 1e-5 * sqrt(kappa)``
+    standard errors of the exact one, and each standard error within that
+    relative error, where n is the number of rows (float32 sums over them
+    round) and ``kappa`` the condition number of the correlation matrix of
+    the columns (tested against statsmodels in
     ``tests/test_logistic_numerics.py``).
 
     Args:

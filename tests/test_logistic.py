@@ -16,7 +16,6 @@ import numpy as np
 import optax
 import pytest
 import statsmodels.api as sm
-from jax.sharding import NamedSharding, PartitionSpec
 
 import jaxnn
 from jaxnn import _logistic_checks
@@ -180,6 +179,48 @@ def test_fit_is_a_pytree_through_jit(tumour) -> None:
     assert fit.weight_ci().shape == (1, 2) and fit.bias_ci().shape == (2,)
 
 
+def test_covariance_and_summary(tumour) -> None:
+    x, y = tumour
+    fit = jaxnn.fit_logistic(x, y)
+    ref = _statsmodels(x, y)
+    order = [1, 0]  # jaxnn: weight then bias
+    cov = np.asarray(ref.cov_params())[np.ix_(order, order)]
+    np.testing.assert_allclose(np.asarray(fit.covariance), cov, rtol=1e-4)
+    text = repr(fit)
+    lines = text.splitlines()
+    assert lines[0].startswith("LogisticFit: converged in")
+    assert "estimate" in lines[1] and "P>|z|" in lines[1]
+    assert lines[2].split()[:2] == ["x0", f"{float(fit.weight[0]):.4g}"]
+    assert lines[3].split()[0] == "bias" and len(lines) == 4
+    assert fit.summary(names=["size"]).splitlines()[2].startswith("size")
+    with pytest.raises(ValueError, match=r"names: expected 1 names, got 2"):
+        fit.summary(names=["a", "b"])
+    # Batched fits print their shapes, not a table.
+    both = jax.vmap(lambda c: jaxnn.logistic_mle(x, y, weights=c))(
+        jnp.ones((2, len(y)))
+    )
+    assert repr(both).startswith("LogisticFit(weight=float32[2, 1]")
+
+
+def test_eager_entry_points_under_transformations_point_to_logistic_mle(
+    tumour,
+) -> None:
+    x, y = tumour
+    with pytest.raises(TypeError, match=r"fit_logistic: got traced.*logistic_mle"):
+        jax.jit(jaxnn.fit_logistic)(x, y)
+    with pytest.raises(TypeError, match=r"fit_logistic: got traced.*logistic_mle"):
+        jax.vmap(lambda c: jaxnn.fit_logistic(x * c, y))(jnp.ones(2))
+    with pytest.raises(TypeError, match=r"fit_logistic: got traced.*logistic_mle"):
+        jax.grad(lambda l2: jaxnn.fit_logistic(x, y, l2=l2).weight[0])(1.0)
+
+
+def test_logistic_mle_checks_shapes_at_trace_time() -> None:
+    with pytest.raises(ValueError, match=r"weights: expected shape \(6,\), got \(5,\)"):
+        jax.jit(lambda c: jaxnn.logistic_mle(X6, X6 > 2, weights=c))(jnp.ones(5))
+    with pytest.raises(ValueError, match=r"x and y: expected the same number of rows"):
+        jaxnn.logistic_mle(X6, jnp.ones(5))
+
+
 # -- separation ----------------------------------------------------------------
 
 X6 = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
@@ -324,6 +365,7 @@ def test_bad_values_raise_value_error(x, y, message) -> None:
         ({"solver": "sgd"}, r"solver: expected one of \('newton', 'lbfgs'\)"),
         ({"max_iter": 0}, r"max_iter: expected a positive integer, got 0"),
         ({"max_iter": 2.5}, r"max_iter: expected a positive integer, got 2.5"),
+        ({"max_iter": True}, r"max_iter: expected a positive integer, got True"),
         ({"tol": -1.0}, r"tol: expected a positive number, got -1.0"),
     ],
 )
