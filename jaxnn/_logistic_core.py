@@ -250,7 +250,7 @@ def prepare(x: Array, c: Array, l2: Array) -> Prepared:
         # relative to that remainder rather than to the whole column.
         chol1, dep1, share1 = whiten(m, 0.0, floor=gram_noise_tol(k, dtype))
         low = jax.lax.stop_gradient(chol1)
-        a1 = _solve_lower(low, jax.lax.stop_gradient(a).T).T
+        a1 = jax.lax.stop_gradient(a) @ _inverse_lower(low).T
         m2 = weighted_gram(a1, cs) / total
         m2 = m2 + _solve_lower(low, _solve_lower(low, ridge_gram).T)
         chol2, dep2, share2 = whiten(m2, 0.0, jnp.ones((k,), dtype))
@@ -258,7 +258,9 @@ def prepare(x: Array, c: Array, l2: Array) -> Prepared:
         share = jnp.where(dep1 | dep2, 0.0, share1 * share2)
         dependent = ~(share > collinearity_tol(dtype)) & finite
     chol = jax.lax.stop_gradient(chol)
-    design = _solve_lower(chol, a.T).T
+    # A product with the small inverse rather than a triangular solve over
+    # the rows: row-sharded data stay sharded (no gather).
+    design = a @ _inverse_lower(chol).T
     penalty = _solve_lower(chol, _solve_lower(chol, jnp.diag(ridge)).T)
     return Prepared(
         design, chol, penalty, scaling, m, share, dependent, penalized, finite
@@ -267,6 +269,10 @@ def prepare(x: Array, c: Array, l2: Array) -> Prepared:
 
 def _solve_lower(low: Array, b: Array) -> Array:
     return jax.scipy.linalg.solve_triangular(low, b, lower=True)
+
+
+def _inverse_lower(low: Array) -> Array:
+    return _solve_lower(low, jnp.eye(low.shape[0], dtype=low.dtype))
 
 
 def neg_log_lik(eta: Array, y: Array, c: Array) -> Array:
@@ -473,12 +479,13 @@ def fit_prepared(
     # The exact Newton step, unshifted: the certificate needs H step = -g.
     step = -solve_spd(*jax.lax.stop_gradient((hess, g)), shift=False)
     cert = certified(jax.lax.stop_gradient(design), c, step)
-    solve_lt = lambda b: jax.scipy.linalg.solve_triangular(
-        chol, b, lower=True, trans="T"
-    )
-    theta = solve_lt(phi)
+    # theta = L^-T phi as a product with the small inverse: under vmap (the
+    # bootstrap, sharded over resamples) a batched triangular solve would
+    # gather the resamples onto one device.
+    inv_t = _inverse_lower(chol).T
+    theta = inv_t @ phi
     if stderr:
-        cov = solve_lt(solve_lt(solve_spd(hess, jnp.eye(k, dtype=dtype))).T)
+        cov = inv_t @ solve_spd(hess, jnp.eye(k, dtype=dtype)) @ inv_t.T
     else:
         cov = jnp.full((k, k), jnp.nan, dtype)
     weight, bias, weight_se, bias_se, corr = to_user_scale(theta, cov, prep.scaling)
