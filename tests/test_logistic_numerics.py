@@ -53,12 +53,6 @@ def _check(fit: jaxnn.LogisticFit, ref, bound: float) -> None:
 
 def _designs() -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     out: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
-    t = gbsg2()
-    out["gbsg2-scaled"] = (
-        np.stack([t["tsize"], t["age"] * 100.0, t["progrec"], t["estrec"]], 1),
-        (t["pnodes"] >= 4).astype(np.float64),
-        None,
-    )
     star = sm.datasets.star98.load_pandas()
     exog = star.exog.to_numpy(np.float64)
     above, below = star.endog["NABOVE"].to_numpy(), star.endog["NBELOW"].to_numpy()
