@@ -13,9 +13,10 @@ estimate on the user's scale is the same whichever is used:
    :math:`L L^\top` is the Cholesky factorization of :math:`A^\top C A / \sum c`
    (plus the penalty). The Hessian is then close to a multiple of the
    identity, so Newton's linear algebra and L-BFGS's curvature model work on
-   a well-conditioned problem. The same factorization tells collinear
-   columns: a pivot (the share of a column's variance not explained by the
-   bias and the columns before it) below :func:`collinearity_tol` marks the
+   a well-conditioned problem. The factorization is done twice (the second
+   time on the columns the first whitened, as in CholeskyQR2), and tells
+   collinear columns: the share of a column's variance not explained by the
+   bias and the columns before it, below :func:`collinearity_tol`, marks the
    column as dependent.
 3. The user's scale, reached by undoing 2 and 1 in closed form, with the
    power-of-two factors applied last so that a weight of 1e-30 or 1e30 is

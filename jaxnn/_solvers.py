@@ -1,4 +1,4 @@
-"""Optax solvers for smooth convex objectives: a safeguarded Newton method and L-BFGS.
+r"""Optax solvers for smooth convex objectives: a safeguarded Newton method and L-BFGS.
 
 Newton's method is written as an Optax gradient transformation, :func:`newton`:
 its update solves ``H d = g`` for the Hessian ``H`` of the objective at the
@@ -10,7 +10,7 @@ objective. :func:`minimize` runs either that chain or :func:`optax.lbfgs` in a
 inputs, and reports its status instead of raising.
 
 The stopping rule is the Newton decrement
-:math:`\\lambda = \\sqrt{g^\\top H^{-1} g}`, not the size of the gradient.
+:math:`\lambda = \sqrt{g^\top H^{-1} g}`, not the size of the gradient.
 Near the optimum :math:`\\lambda` is the distance to it measured in the
 objective's own curvature (for a log-likelihood: in standard errors), so it
 means the same thing for 50 rows or 5 million, for rare events and common
@@ -316,10 +316,10 @@ def _lbfgs_loop(
     at_floor: Callable[[Array, Array, Array, Array], Array],
     it0: Array,
 ) -> tuple[Array, Array]:
-    """L-BFGS iterations until its own estimate of the decrement is small.
+    r"""L-BFGS iterations until its own estimate of the decrement is small.
 
-    The estimate is :math:`\\sqrt{\\gamma}\\,\\lVert g \\rVert` with
-    :math:`\\gamma = s^\\top y / y^\\top y`, the inverse-curvature scale of
+    The estimate is :math:`\sqrt{\gamma}\,\lVert g \rVert` with
+    :math:`\gamma = s^\top y / y^\top y`, the inverse-curvature scale of
     the last step (what L-BFGS itself starts its inverse Hessian from); the
     caller measures the true decrement once, at the end.
     """
