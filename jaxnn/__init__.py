@@ -40,7 +40,7 @@ from jaxnn import initializers as initializers
 # [logistic] the logistic model (jaxnn/_logistic*.py, jaxnn/_solvers.py)
 from jaxnn._logistic import SeparationError as SeparationError
 from jaxnn._logistic import fit_logistic as fit_logistic
-from jaxnn._logistic import logistic_mle as logistic_mle
+from jaxnn._logistic_mle import logistic_mle as logistic_mle
 from jaxnn._logistic_bootstrap import bootstrap_logistic as bootstrap_logistic
 from jaxnn._logistic_results import LogisticBootstrap as LogisticBootstrap
 from jaxnn._logistic_results import LogisticFit as LogisticFit

@@ -1,4 +1,4 @@
-"""Optax solvers for smooth convex objectives: a safeguarded Newton method and L-BFGS.
+r"""Optax solvers for smooth convex objectives: a safeguarded Newton method and L-BFGS.
 
 Newton's method is written as an Optax gradient transformation, :func:`newton`:
 its update solves ``H d = g`` for the Hessian ``H`` of the objective at the
@@ -6,11 +6,19 @@ current parameters and returns ``-d``. Chained with
 :func:`optax.scale_by_backtracking_linesearch` (the Armijo rule, starting from
 the full Newton step) it cannot diverge: every accepted step decreases the
 objective. :func:`minimize` runs either that chain or :func:`optax.lbfgs` in a
-:func:`jax.lax.while_loop` until the gradient is small, so it survives ``jit``,
-``vmap`` and sharded inputs, and reports its status instead of raising.
+:func:`jax.lax.while_loop`, so it survives ``jit``, ``vmap`` and sharded
+inputs, and reports its status instead of raising.
+
+The stopping rule is the Newton decrement
+:math:`\lambda = \sqrt{g^\top H^{-1} g}`, not the size of the gradient.
+Near the optimum :math:`\\lambda` is the distance to it measured in the
+objective's own curvature (for a log-likelihood: in standard errors), so it
+means the same thing for 50 rows or 5 million, for rare events and common
+ones, and for any scaling of the parameters.
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Literal, NamedTuple
 
 import jax
@@ -59,7 +67,7 @@ def newton(*, damping: float = 0.0) -> optax.GradientTransformationExtraArgs:
         ...     g, h = jax.grad(f)(params), jax.hessian(f)(params)
         ...     updates, _ = opt.update(g, opt.init(params), hessian=h)
         ...     return optax.apply_updates(params, updates)
-        >>> step(jnp.zeros(2))  # one step solves a quadratic
+        >>> step(jnp.zeros(2)).round(5)  # one step solves a quadratic
         Array([2., 2.], dtype=float32)
     """
 
@@ -78,27 +86,110 @@ def newton(*, damping: float = 0.0) -> optax.GradientTransformationExtraArgs:
         del params, extra
         g, unravel = ravel_pytree(updates)
         h = jnp.asarray(hessian, dtype=g.dtype).reshape(g.size, g.size)
-        eps = jnp.finfo(g.dtype).eps
-        shift = damping + eps * jnp.trace(h) / g.size
-        h = h + shift * jnp.eye(g.size, dtype=g.dtype)
-        # A Cholesky solve is the cheapest exact solve for the (symmetric
-        # positive-definite) Hessian of a convex objective.
-        factor = jax.scipy.linalg.cho_factor(h)
-        step = jax.scipy.linalg.cho_solve(factor, g[:, None])[:, 0]
-        return unravel(-step), state
+        return unravel(-solve_spd(h, g, damping)), state
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
+def solve_spd(
+    h: Array, g: Array, damping: ArrayLike = 0.0, *, shift: bool = True
+) -> Array:
+    """``(h + mu I)^{-1} g`` for a symmetric positive (semi)definite ``h``.
+
+    ``mu`` is ``damping`` plus ``eps * trace(h) / p``: a shift at the
+    rounding level of ``h``, so that a numerically singular ``h`` gives a
+    large but finite solution instead of infinities. With ``shift=False``,
+    ``mu = damping`` and a singular ``h`` gives NaN or infinities. ``g`` may
+    be a vector or a matrix of right-hand sides.
+    """
+    p = h.shape[-1]
+    eps = jnp.finfo(h.dtype).eps
+    mu = damping + eps * jnp.trace(h) / p if shift else damping
+    h = h + mu * jnp.eye(p, dtype=h.dtype)
+    rhs = g[:, None] if g.ndim == 1 else g
+    if p <= SMALL:
+        # With the shift, a pivot lost to rounding is held at the shift.
+        low = small_cholesky(h, mu if shift else 0.0)
+        out = _small_back(low, _small_forward(low, rhs))
+    else:
+        out = jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(h), rhs)
+    return out[:, 0] if g.ndim == 1 else out
+
+
+# Up to this size, a Cholesky factorization is written out as array
+# operations: under vmap (the bootstrap: thousands of 2 x 2 Hessians) they
+# vectorize over the batch, where LAPACK would be called once per matrix.
+SMALL = 8
+
+
+def small_cholesky(h: Array, floor: ArrayLike = 0.0) -> Array:
+    """The lower Cholesky factor of a small SPD matrix, unrolled.
+
+    Pivots below ``floor`` are raised to it (with ``floor = 0`` a negative
+    pivot gives NaN, as LAPACK's factorization would fail).
+    """
+    p = h.shape[-1]
+    cols: list[Array] = []
+    for j in range(p):
+        col = h[:, j]
+        for c in cols:
+            col = col - c * c[j]
+        col = jnp.where(jnp.arange(p) >= j, col, 0.0)
+        pivot = jnp.where(col[j] < floor, floor, col[j])
+        col = col.at[j].set(pivot)
+        cols.append(col / jnp.sqrt(pivot))
+    return jnp.stack(cols, axis=1)
+
+
+def _small_forward(low: Array, b: Array) -> Array:
+    rows: list[Array] = []
+    for i in range(low.shape[0]):
+        r = b[i]
+        for j, x in enumerate(rows):
+            r = r - low[i, j] * x
+        rows.append(r / low[i, i])
+    return jnp.stack(rows)
+
+
+def _small_back(low: Array, b: Array) -> Array:
+    p = low.shape[0]
+    rows: dict[int, Array] = {}
+    for i in reversed(range(p)):
+        r = b[i]
+        for j in range(i + 1, p):
+            r = r - low[j, i] * rows[j]
+        rows[i] = r / low[i, i]
+    return jnp.stack([rows[i] for i in range(p)])
+
+
 class MinimizeResult(NamedTuple):
-    """What :func:`minimize` found, with its status as arrays."""
+    """What :func:`minimize` found, with its status as arrays.
+
+    Attributes:
+        params: the last iterate.
+        value: the objective there.
+        grad: its gradient there.
+        hessian: its Hessian there.
+        step: the Newton step there, ``-hessian^{-1} grad``.
+        decrement: the Newton decrement ``sqrt(-grad . step)`` there.
+        iterations: the number of iterations run.
+        converged: whether ``decrement <= tol``, or the objective stopped
+            changing beyond rounding with ``decrement <= floor_tol`` (the
+            precision of the arithmetic is then the limit).
+        settled: whether ``decrement <= tol`` or the objective stopped
+            changing beyond rounding, whatever the decrement (so the loop
+            did not stop for ``max_iter`` or a non-finite value).
+    """
 
     params: Array
     value: Array
     grad: Array
+    hessian: Array
+    step: Array
+    decrement: Array
     iterations: Array
     converged: Array
-    hessian: Array | None = None  # at params, from ``derivatives`` (Newton only)
+    settled: Array
 
 
 def minimize(
@@ -106,26 +197,34 @@ def minimize(
     x0: Array,
     *,
     solver: Solver = "newton",
-    gtol: Array | float,
+    tol: ArrayLike,
+    floor_tol: ArrayLike | None = None,
     max_iter: ArrayLike,
     derivatives: Callable[[Array], tuple[Array, Array]] | None = None,
 ) -> MinimizeResult:
-    """Minimize a smooth convex scalar function of a 1-D array with Optax.
+    r"""Minimize a smooth convex scalar function of a 1-D array with Optax.
 
-    Stops when ``max(|grad|) <= gtol`` or after ``max_iter`` iterations (or if
-    the objective stops being finite); never raises inside ``jit``/``vmap``.
+    Stops when the Newton decrement :math:`\sqrt{g^\top H^{-1} g}` is at most
+    ``tol``, when the objective no longer changes beyond rounding while the
+    decrement no longer halves (the arithmetic's floor), after ``max_iter``
+    iterations, or if the objective stops being finite; never raises inside
+    ``jit``/``vmap``.
 
     Args:
         fun: the objective, mapping a 1-D array to a scalar.
         x0: the starting point.
         solver: ``"newton"`` (the :func:`newton` transformation followed by
             :func:`optax.scale_by_backtracking_linesearch`) or ``"lbfgs"``
-            (:func:`optax.lbfgs` with its zoom line search).
-        gtol: the gradient tolerance (absolute, on the scale of ``fun``).
+            (:func:`optax.lbfgs` with its zoom line search, until its own
+            estimate of the decrement is below ``tol``; then Newton steps,
+            usually none or one, until the true decrement is).
+        tol: the decrement at which to stop.
+        floor_tol: the largest decrement accepted as converged when the
+            objective has stopped changing (default ``sqrt(tol)``).
         max_iter: the most iterations to run.
-        derivatives: for ``"newton"``, a function returning the gradient and
-            the Hessian of ``fun`` together (one pass over the data); defaults
-            to :func:`jax.grad` and :func:`jax.hessian` of ``fun``.
+        derivatives: a function returning the gradient and the Hessian of
+            ``fun`` together (one pass over the data); defaults to
+            :func:`jax.grad` and :func:`jax.hessian` of ``fun``.
 
     Returns:
         A :class:`MinimizeResult`.
@@ -133,81 +232,120 @@ def minimize(
     Examples:
         >>> from jaxnn._solvers import minimize
         >>> f = lambda t: jnp.sum(jnp.cosh(t - 1.0))
-        >>> res = minimize(f, jnp.zeros(3), gtol=1e-6, max_iter=50)
+        >>> res = minimize(f, jnp.zeros(3), tol=1e-6, max_iter=50)
         >>> res.params, bool(res.converged)
         (Array([1., 1., 1.], dtype=float32), True)
     """
     if solver not in SOLVERS:
         raise ValueError(f"solver: expected one of {SOLVERS}, got {solver!r}")
-    gtol = jnp.asarray(gtol, x0.dtype)
-    it0 = jnp.asarray(0, dtype=jnp.int32)
-
-    def not_done(value: Array, grad: Array, it: Array) -> Array:
-        return (it < max_iter) & (jnp.max(jnp.abs(grad)) > gtol) & jnp.isfinite(value)
-
-    if solver == "lbfgs":
-        return _minimize_lbfgs(fun, x0, gtol, it0, not_done)
-
+    dtype = x0.dtype
+    tol = jnp.asarray(tol, dtype)
+    floor_tol = jnp.sqrt(tol) if floor_tol is None else jnp.asarray(floor_tol, dtype)
+    eps = jnp.finfo(dtype).eps
     if derivatives is None:
         grad_fn, hess_fn = jax.grad(fun), jax.hessian(fun)
         derivatives = lambda t: (grad_fn(t), hess_fn(t))
+
     direction = newton()
+
+    def newton_state(params: Array) -> tuple[Array, Array, Array, Array]:
+        grad, hess = derivatives(params)
+        step, _ = direction.update(grad, direction.init(params), hessian=hess)
+        # max(., 0): rounding can make a tiny g . H^-1 g negative.
+        dec = jnp.sqrt(jnp.maximum(-(grad @ step), 0.0))
+        return grad, hess, step, dec
+
+    def at_floor(
+        old: Array, new: Array, dec_old: Array, dec_new: Array, ratio: float = 0.5
+    ) -> Array:
+        # No change beyond rounding, and no quadratic progress either (for
+        # L-BFGS, which converges more slowly: no progress at all).
+        flat = jnp.abs(old - new) <= 8 * eps * jnp.abs(old)
+        return flat & ~(dec_new < ratio * dec_old)
+
+    def running(value: Array, dec: Array, stalled: Array, it: Array) -> Array:
+        finite = jnp.isfinite(value) & jnp.isfinite(dec)
+        return (it < max_iter) & ~(dec <= tol) & ~stalled & finite
+
+    it = jnp.asarray(0, dtype=jnp.int32)
+    if solver == "lbfgs":
+        x0, it = _lbfgs_loop(fun, x0, running, partial(at_floor, ratio=1.0), it)
+    # Newton steps: the whole solve, or L-BFGS's last few (none or one when
+    # L-BFGS stopped on its own estimate of the decrement; they make its
+    # result meet the same rule, measured with the true Hessian).
     search = optax.scale_by_backtracking_linesearch(
         max_backtracking_steps=40,
         decrease_factor=0.5,
         # Start every search from the full Newton step (capped at 1.0 by
         # max_learning_rate), not from a step shrunk by earlier searches.
         increase_factor=2.0**40,
-        # Accept a step that changes the value only by rounding, so that a
-        # float32 fit near its optimum is not stuck shrinking its step.
-        rtol=4 * float(jnp.finfo(x0.dtype).eps),
+        # Accept a step that changes the value only by rounding, so that an
+        # iterate near the optimum is not stuck shrinking its step.
+        rtol=4 * float(eps),
     )
 
-    def step(carry: tuple) -> tuple:
-        params, dstate, sstate, value, grad, hess, it = carry
-        d, dstate = direction.update(grad, dstate, params, hessian=hess)
+    def step_fn(carry: tuple) -> tuple:
+        params, sstate, value, grad, _, step, dec, _, it = carry
         updates, sstate = search.update(
-            d, sstate, params, value=value, grad=grad, value_fn=fun
+            step, sstate, params, value=value, grad=grad, value_fn=fun
         )
         params = optax.apply_updates(params, updates)
         # The line search already evaluated fun at the accepted point.
-        value = jnp.where(sstate.learning_rate > 0, sstate.value, value)
-        grad, hess = derivatives(params)
-        return params, dstate, sstate, value, grad, hess, it + 1
+        new_value = jnp.where(sstate.learning_rate > 0, sstate.value, value)
+        grad, hess, new_step, new_dec = newton_state(params)
+        stalled = at_floor(value, new_value, dec, new_dec)
+        return params, sstate, new_value, grad, hess, new_step, new_dec, stalled, it + 1
 
-    grad, hess = derivatives(x0)
-    carry = (x0, direction.init(x0), search.init(x0), fun(x0), grad, hess, it0)
-    params, _, _, value, grad, hess, it = jax.lax.while_loop(
-        lambda c: not_done(c[3], c[4], c[6]), step, carry
+    grad, hess, step, dec = newton_state(x0)
+    stalled = jnp.asarray(False)
+    carry = (x0, search.init(x0), fun(x0), grad, hess, step, dec, stalled, it)
+    carry = jax.lax.while_loop(
+        lambda c: running(c[2], c[6], c[7], c[8]), step_fn, carry
     )
-    converged = (jnp.max(jnp.abs(grad)) <= gtol) & jnp.isfinite(value)
-    return MinimizeResult(params, value, grad, it, converged, hess)
+    params, _, value, grad, hess, step, dec, stalled, it = carry
+    finite = jnp.isfinite(value) & jnp.all(jnp.isfinite(params)) & jnp.isfinite(dec)
+    converged = finite & ((dec <= tol) | (stalled & (dec <= floor_tol)))
+    settled = finite & ((dec <= tol) | stalled)
+    return MinimizeResult(params, value, grad, hess, step, dec, it, converged, settled)
 
 
-def _minimize_lbfgs(
+def _lbfgs_loop(
     fun: Callable[[Array], Array],
     x0: Array,
-    gtol: Array,
+    running: Callable[[Array, Array, Array, Array], Array],
+    at_floor: Callable[[Array, Array, Array, Array], Array],
     it0: Array,
-    not_done: Callable[[Array, Array, Array], Array],
-) -> MinimizeResult:
+) -> tuple[Array, Array]:
+    r"""L-BFGS iterations until its own estimate of the decrement is small.
+
+    The estimate is :math:`\sqrt{\gamma}\,\lVert g \rVert` with
+    :math:`\gamma = s^\top y / y^\top y`, the inverse-curvature scale of
+    the last step (what L-BFGS itself starts its inverse Hessian from); the
+    caller measures the true decrement once, at the end.
+    """
     opt = optax.lbfgs()
     value_and_grad = optax.value_and_grad_from_state(fun)
 
-    def step(carry: tuple) -> tuple:
-        params, state, value, grad, it = carry
+    def step_fn(carry: tuple) -> tuple:
+        params, state, value, grad, dec, _, it = carry
         updates, state = opt.update(
             grad, state, params, value=value, grad=grad, value_fn=fun
         )
-        params = optax.apply_updates(params, updates)
+        new_params = optax.apply_updates(params, updates)
         # Reuses the value and gradient the zoom line search computed.
-        value, grad = value_and_grad(params, state=state)
-        return params, state, value, grad, it + 1
+        new_value, new_grad = value_and_grad(new_params, state=state)
+        s, y = new_params - params, new_grad - grad
+        gamma = (s @ y) / (y @ y)
+        gamma = jnp.where(jnp.isfinite(gamma) & (gamma > 0), gamma, 1.0)
+        new_dec = jnp.sqrt(gamma * (new_grad @ new_grad))
+        stalled = at_floor(value, new_value, dec, new_dec)
+        return new_params, state, new_value, new_grad, new_dec, stalled, it + 1
 
     value, grad = jax.value_and_grad(fun)(x0)
-    carry = (x0, opt.init(x0), value, grad, it0)
-    params, _, value, grad, it = jax.lax.while_loop(
-        lambda c: not_done(c[2], c[3], c[4]), step, carry
+    dec = jnp.sqrt(grad @ grad)
+    carry = (x0, opt.init(x0), value, grad, dec, jnp.asarray(False), it0)
+    carry = jax.lax.while_loop(
+        lambda c: running(c[2], c[4], c[5], c[6]), step_fn, carry
     )
-    converged = (jnp.max(jnp.abs(grad)) <= gtol) & jnp.isfinite(value)
-    return MinimizeResult(params, value, grad, it, converged)
+    params, *_, it = carry
+    return params, it
