@@ -74,6 +74,25 @@ def resample_key(key: Array, i: ArrayLike) -> Array:
     return jax.random.fold_in(key, i)
 
 
+# At most this many row values (resamples x rows x (columns + 1)) per block of
+# resamples fitted at once: 64 MB per float32 intermediate.
+BLOCK_VALUES = 2**24
+
+
+def resample_blocks(n_resamples: int, n_devices: int, row_values: int) -> int:
+    """Into how many equal blocks to split the resamples, run one after another.
+
+    The fewest blocks whose size, a multiple of ``n_devices``, keeps a block
+    within ``BLOCK_VALUES`` row values (one resample per device at least).
+    """
+    per_device = n_resamples // n_devices
+    for blocks in range(1, per_device + 1):
+        size = n_resamples // blocks
+        if per_device % blocks == 0 and size * row_values <= BLOCK_VALUES:
+            return blocks
+    return per_device
+
+
 def _bootstrap(
     key: Array,
     x: Array,
@@ -85,14 +104,20 @@ def _bootstrap(
     max_iter: ArrayLike,
     sharding: NamedSharding,
     n_resamples: int,
+    blocks: int,
 ) -> LogisticBootstrap:
     x, y = as_design(x, y)
     n, d = x.shape
     dtype = x.dtype
     tol = jnp.asarray(tol, dtype)
     tol = jnp.where(tol > 0, tol, RESAMPLE_TOL)
+    # Resamples run in blocks, one after another (lax.map), each block a vmap
+    # sharded over the mesh: one vmap of all of them would hold n_resamples
+    # copies of every per-row intermediate (1000 resamples of a million rows
+    # is tens of GB). The blocks partition 0..n_resamples-1 in order.
     index = jax.lax.with_sharding_constraint(
-        jnp.arange(n_resamples, dtype=jnp.uint32), sharding
+        jnp.arange(n_resamples, dtype=jnp.uint32).reshape(blocks, -1),
+        NamedSharding(sharding.mesh, PartitionSpec(None, *sharding.spec)),
     )
     prep = prepare(x, jnp.ones((n,), dtype), l2.astype(dtype))
     rank_tol = gram_noise_tol(d + 1, dtype)
@@ -123,12 +148,17 @@ def _bootstrap(
             f.rank_deficient,
         )
 
-    out = jax.vmap(one)(index)
-    return jax.tree.map(lambda a: jax.lax.with_sharding_constraint(a, sharding), out)
+    out = jax.lax.map(jax.vmap(one), index)
+    return jax.tree.map(
+        lambda a: jax.lax.with_sharding_constraint(
+            a.reshape(n_resamples, *a.shape[2:]), sharding
+        ),
+        out,
+    )
 
 
 _bootstrap_jit = jax.jit(
-    _bootstrap, static_argnames=("solver", "sharding", "n_resamples")
+    _bootstrap, static_argnames=("solver", "sharding", "n_resamples", "blocks")
 )
 
 
@@ -241,6 +271,7 @@ def bootstrap_logistic(
         max_iter_a,
         sharding,
         count,
+        resample_blocks(count, mesh.size, n * (d + 1)),
     )
     _warn_dropped(out)
     return out

@@ -14,7 +14,8 @@ import statsmodels.api as sm
 from jax.sharding import NamedSharding, PartitionSpec
 
 import jaxnn
-from jaxnn._logistic_bootstrap import resample_counts, resample_key
+from jaxnn import _logistic_bootstrap
+from jaxnn._logistic_bootstrap import resample_blocks, resample_counts, resample_key
 from jaxnn._logistic_results import LogisticBootstrap
 from jaxnn.datasets import tumor
 
@@ -88,6 +89,35 @@ def test_resample_i_does_not_depend_on_the_resample_count(boot, tumour) -> None:
         np.asarray(first.weight), np.asarray(boot.weight[:8]), rtol=1e-6
     )
     assert first.iterations.tolist() == boot.iterations[:8].tolist()
+
+
+def test_resamples_in_blocks_are_the_same_resamples(boot, tumour, monkeypatch):
+    """A large data set runs its resamples in blocks: the same fits, in order."""
+    x, y = tumour
+    # 686 rows x 2 values: at most 8 resamples per block, so 200 run in 25.
+    monkeypatch.setattr(_logistic_bootstrap, "BLOCK_VALUES", 8 * len(y) * 2)
+    assert resample_blocks(N_BOOT, 1, len(y) * 2) == 25
+    blocked = jaxnn.bootstrap_logistic(jax.random.key(3), x, y, n_resamples=N_BOOT)
+    np.testing.assert_allclose(
+        np.asarray(blocked.weight), np.asarray(boot.weight), rtol=1e-6
+    )
+    assert blocked.iterations.tolist() == boot.iterations.tolist()
+
+
+@pytest.mark.parametrize(
+    ("n_resamples", "n_devices", "row_values", "blocks"),
+    [
+        (1000, 1, 686 * 2, 1),  # the tumour data: one vmap, as fast as before
+        (200, 1, 200_000 * 3, 8),  # 25 resamples of 600,000 values a block
+        (1000, 8, 10**6 * 3, 125),  # one resample per device at most
+        (14, 2, 10**7, 7),  # a block is never smaller than the mesh
+    ],
+)
+def test_resample_blocks_bound_the_memory(n_resamples, n_devices, row_values, blocks):
+    assert resample_blocks(n_resamples, n_devices, row_values) == blocks
+    size = n_resamples // blocks
+    assert size * blocks == n_resamples and size % n_devices == 0
+    assert size * row_values <= _logistic_bootstrap.BLOCK_VALUES or size == n_devices
 
 
 def test_numpy_integers_are_counts(tumour) -> None:
