@@ -322,7 +322,9 @@ def _errors(label: str, quantity: str, xs: np.ndarray, got: np.ndarray) -> np.nd
     return err
 
 
-ACCURACY_ROWS = [r for r in DIFFERENCES if r.kind == "accuracy"]
+ELEMENTWISE_ROWS = [r for r in DIFFERENCES if r.function not in OUTPUT_LAYER]
+OUTPUT_ROWS = [r for r in DIFFERENCES if r.function in OUTPUT_LAYER]
+ACCURACY_ROWS = [r for r in ELEMENTWISE_ROWS if r.kind == "accuracy"]
 
 
 @pytest.mark.parametrize("row", ACCURACY_ROWS, ids=_row_id)
@@ -366,7 +368,9 @@ def _number(text: str) -> float:
 
 
 @pytest.mark.parametrize(
-    "row", [r for r in DIFFERENCES if r.kind in ("kink", "nan", "limit")], ids=_row_id
+    "row",
+    [r for r in ELEMENTWISE_ROWS if r.kind in ("kink", "nan", "limit")],
+    ids=_row_id,
 )
 def test_kink_nan_and_limit_rows(row):
     ours, theirs = CASES[row.function]
@@ -415,7 +419,7 @@ def test_every_row_names_a_jax_nn_function_and_a_known_kind():
         assert r.function.split("(")[0] in JAX_NN_NAMES, r
         assert r.kind in ("accuracy", "kink", "nan", "limit", "input"), r
         assert r.quantity in ("value", "derivative", "input"), r
-        if r.kind != "input":
+        if r.kind != "input" and r.function not in OUTPUT_LAYER:
             assert r.function in CASES, r
 
 
@@ -456,3 +460,87 @@ def test_one_hot_matches():
         jaxnn.one_hot(labels, 4, axis=0, dtype=jnp.int8),
         jax.nn.one_hot(labels, 4, axis=0, dtype=jnp.int8),
     )
+
+
+def _log1p_exp_sum(values: list[float]) -> float:
+    """log(sum(exp(v))) in 40 digits."""
+    return float(mp.log(mp.fsum(mp.exp(mp.mpf(v)) for v in values)))
+
+
+def _ulps(got: float, exact: float) -> float:
+    return abs(got - exact) / float(np.spacing(np.float32(abs(exact))))
+
+
+# Each output-layer row, checked at the input its `where` describes.
+OUTPUT_CHECKS: dict[tuple[str, str], Callable[[], None]] = {}
+
+
+def _check(function: str, where: str) -> Callable[[Callable[[], None]], None]:
+    def register(fn: Callable[[], None]) -> None:
+        OUTPUT_CHECKS[(function, where)] = fn
+
+    return register
+
+
+@_check("logsumexp", "one term dominates: the others sum below eps of it")
+def _():
+    for tail in ([-20.0], [-17.5, -30.0, -19.0], [-40.0] * 5):
+        x = [0.0, *tail]
+        exact = _log1p_exp_sum(x)
+        ours = float(jaxnn.logsumexp(jnp.array(x, jnp.float32)))
+        theirs = float(jax.nn.logsumexp(jnp.array(x, jnp.float32)))
+        assert _ulps(ours, exact) <= 3, (x, ours, exact)
+        assert theirs == 0.0, theirs  # every small term lost
+
+
+@_check("log_softmax", "the largest entry, when the others sum below eps of it")
+def _():
+    x = [0.0, -20.0, -18.0]
+    exact = -_log1p_exp_sum(x)
+    ours = float(jaxnn.log_softmax(jnp.array(x, jnp.float32))[0])
+    theirs = float(jax.nn.log_softmax(jnp.array(x, jnp.float32))[0])
+    assert _ulps(ours, exact) <= 4, (ours, exact)
+    assert theirs == 0.0, theirs
+
+
+@_check("standardize", "mean large against the spread")
+def _():
+    x = np.float32(1e4) + np.array([1.0, 2.0, 3.0], np.float32)
+    exact = np.array([-1, 0, 1]) * math.sqrt(1.5)  # (x - 10002) / sqrt(2/3)
+    np.testing.assert_allclose(jaxnn.standardize(x, epsilon=0.0), exact, rtol=4 * EPS)
+    theirs = np.asarray(jax.nn.standardize(x, epsilon=0.0))
+    assert not np.allclose(theirs, exact, rtol=1e-2), theirs
+
+
+@_check("softmax", "a row whose entries are all -inf")
+def _():
+    x = jnp.array([[-jnp.inf, -jnp.inf], [0.0, 1.0]])
+    ours = jaxnn.softmax(x)
+    np.testing.assert_array_equal(ours[0], [0.0, 0.0])
+    np.testing.assert_array_equal(
+        ours[0], jaxnn.softmax(x[1:], where=jnp.zeros(2, bool))[0]
+    )
+    assert np.isnan(jax.nn.softmax(x)[0]).all()
+    np.testing.assert_allclose(ours[1], jax.nn.softmax(x)[1], rtol=1e-6)
+
+
+@_check("log_softmax", "a row whose entries are all -inf")
+def _():
+    x = jnp.array([[-jnp.inf, -jnp.inf], [0.0, 1.0]])
+    ours = jaxnn.log_softmax(x)
+    np.testing.assert_array_equal(ours[0], [-np.inf, -np.inf])
+    np.testing.assert_array_equal(
+        ours[0], jaxnn.log_softmax(x[1:], where=jnp.zeros(2, bool))[0]
+    )
+    assert np.isnan(jax.nn.log_softmax(x)[0]).all()
+
+
+@pytest.mark.parametrize("row", OUTPUT_ROWS, ids=_row_id)
+def test_output_layer_rows(row):
+    assert (row.function, row.where) in OUTPUT_CHECKS, f"no check for {row}"
+    OUTPUT_CHECKS[(row.function, row.where)]()
+
+
+def test_every_output_layer_check_has_its_row():
+    rows = {(r.function, r.where) for r in OUTPUT_ROWS}
+    assert set(OUTPUT_CHECKS) == rows
