@@ -283,6 +283,10 @@ DIFFERENCES: tuple[Difference, ...] = (
                None, None,
                "shifted two-pass: 1e4 + [1, 2, 3] gives [-1.22, 0, 1.22]",
                "mean(x^2) - mean(x)^2 cancels: [-316, 0, 316]", "accuracy"),
+    Difference("standardize", "value", "|x| above 1.8e19 in float32 (x^2 "
+               "overflows)", None, None,
+               "scaled by a power of two: [1e20, -1e20, 0] gives [1.22, -1.22, 0]",
+               "0", "accuracy"),
     Difference("softmax", "value", "a row whose entries are all -inf", None,
                None, "0, as for a row that where= masks entirely", "NaN",
                "limit"),

@@ -16,6 +16,11 @@ mean is large against the spread (off by 5e10 ulp for ``x = 1e6 + N(0, 1)``,
 and by 1e7 ulp with ``algorithm="stable"``). Both of ``jax.nn``'s algorithm
 names are accepted and give this result.
 
+Each row is first divided by a power of two near its largest ``|x|``
+(exact), so that no square overflows or underflows: the bound holds over
+the whole float range (``jax.nn`` returns 0 once ``|x|`` passes 1.8e19 in
+float32, where ``x**2`` overflows).
+
 With ``mean`` given and ``variance`` not, the variance is the mean squared
 deviation from the given mean (``jax.nn``'s ``algorithm="stable"``; its
 ``"fast"`` computes ``mean(x**2) - mean**2`` instead, which is not a variance
@@ -65,6 +70,8 @@ def _standardize_kernel(
     axes: tuple[int, ...],
 ) -> Array:
     if mean is None:
+        scale = _scale_of(x, mask, axes)
+        x = x / scale
         # Shift by one entry of each row first, so that the sums see the
         # spread and not the offset (x - ref is exact for entries near it).
         ref = x[
@@ -84,11 +91,43 @@ def _standardize_kernel(
         dev = r - mu_lo
         if variance is None:
             variance = jnp.maximum(_masked_mean(r * r, mask, axes) - mu_lo * mu_lo, 0.0)
+            return _divide(dev, variance, epsilon, scale)
     else:
-        dev = x - mean
+        scale = _scale_of(jnp.maximum(jnp.abs(x), jnp.abs(mean)), mask, axes)
+        dev = x / scale - mean / scale
         if variance is None:
-            variance = _masked_mean(dev * dev, mask, axes)
-    return dev * jax.lax.rsqrt(variance + epsilon)
+            return _divide(dev, _masked_mean(dev * dev, mask, axes), epsilon, scale)
+    return dev * scale * jax.lax.rsqrt(variance + epsilon)
+
+
+def _scale_of(x: Array, mask: Array | None, axes: tuple[int, ...]) -> Array:
+    """A power of two ``s`` with ``|x| / s < 4`` for the entries averaged over.
+
+    Dividing by a power of two is exact, so the scaled computation rounds as
+    the unscaled one does, but its squares neither overflow (``|x|`` above
+    ``sqrt(max)``, about 1.8e19 in float32) nor underflow. ``s`` is 1 where
+    the largest ``|x|`` is 0 or not finite; NaN still reaches the result
+    through ``x`` itself, whatever the maximum makes of it.
+    """
+    a = jnp.abs(x) if mask is None else jnp.where(mask, jnp.abs(x), 0.0)
+    m = jax.lax.stop_gradient(jnp.max(a, axis=axes, keepdims=True, initial=0.0))
+    _, e = jnp.frexp(jnp.where((m > 0) & jnp.isfinite(m), m, 1.0))
+    # 1 / s must be normal too: XLA may divide by multiplying by 1 / s, and
+    # flush a subnormal 1 / s to 0.
+    lo, hi = jnp.finfo(x.dtype).minexp, jnp.finfo(x.dtype).maxexp - 2
+    return jnp.ldexp(jnp.ones((), x.dtype), jnp.clip(e - 1, lo, hi))
+
+
+def _divide(dev: Array, variance: Array, epsilon: Array, scale: Array) -> Array:
+    """``dev * s / sqrt(variance * s**2 + epsilon)``; dev and variance scaled."""
+    eps = epsilon / scale / scale  # overflows only where it dwarfs variance < 16
+    big = ~jnp.isfinite(eps)
+    safe_eps = jnp.where(big, epsilon, 1.0)
+    return jnp.where(
+        big,
+        dev * scale * jax.lax.rsqrt(safe_eps),
+        dev * jax.lax.rsqrt(variance + jnp.where(big, 0.0, eps)),
+    )
 
 
 def standardize(

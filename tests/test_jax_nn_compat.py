@@ -512,6 +512,14 @@ def _():
     assert not np.allclose(theirs, exact, rtol=1e-2), theirs
 
 
+@_check("standardize", "|x| above 1.8e19 in float32 (x^2 overflows)")
+def _():
+    x = np.array([1e20, -1e20, 0.0], np.float32)
+    exact = np.array([1.0, -1.0, 0.0]) * math.sqrt(1.5)
+    np.testing.assert_allclose(jaxnn.standardize(x), exact, rtol=4 * EPS, atol=EPS)
+    np.testing.assert_array_equal(jax.nn.standardize(x), [0.0, 0.0, 0.0])
+
+
 @_check("softmax", "a row whose entries are all -inf")
 def _():
     x = jnp.array([[-jnp.inf, -jnp.inf], [0.0, 1.0]])

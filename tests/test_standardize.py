@@ -220,3 +220,22 @@ def test_bad_input():
         jaxnn.standardize(jnp.ones(3), 1)
     with pytest.raises(TypeError, match="where must have dtype bool"):
         jaxnn.standardize(jnp.ones(3), where=jnp.ones(3))
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e-19, 1e19, 1e30, 1.7e38])
+@pytest.mark.parametrize("given_mean", [False, True])
+def test_extreme_scales(scale, given_mean):
+    # Squares of entries above 1.8e19 overflow float32, and of entries below
+    # 1e-19 underflow; the result is scale-free all the same.
+    base = np.array([[1.0, -2.0, 0.5, 0.25], [1.0, 1.5, -1.0, -1.5]])
+    x = (base * scale).astype(np.float32)
+    mean = np.zeros((2, 1), np.float32) if given_mean else None
+    ref = reference(x, mean=mean, epsilon=0.0)
+    got = jaxnn.standardize(x, mean=mean, epsilon=0.0)
+    assert err_ulps(got, ref).max() <= 4, (got, ref)
+    # With epsilon, tiny data divide by sqrt(epsilon) without overflow.
+    ref_eps = reference(x, mean=mean)
+    got_eps = np.asarray(jaxnn.standardize(x, mean=mean), np.float64)
+    np.testing.assert_allclose(got_eps, ref_eps, rtol=4e-7, atol=0)
+    g = jax.grad(lambda t: jnp.sum(jnp.sin(jaxnn.standardize(t, epsilon=0.0))))(x)
+    assert np.isfinite(np.asarray(g)).all()
