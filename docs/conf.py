@@ -107,14 +107,16 @@ intersphinx_timeout = 1
 # -- nitpicky ------------------------------------------------------------------
 nitpicky = True  # as -n, so Read the Docs builds with the same strictness
 # Names outside the two inventories (typing, numpy, the standard library, JAX
-# internals that signatures mention) cannot be linked; only those are ignored.
+# internals that signatures mention, such as the BlockScaleConfig of
+# jax.nn.get_scaled_dot_general_config) cannot be linked; only those are
+# ignored.
 nitpick_ignore_regex = [
     (r"py:.*", r"(numpy|np|jnp|scipy|collections|os|typing|jaxlib)(\..*)?"),
     (r"py:.*", r"jax\.(Device|_src\..*|stages\..*)"),
     (
         r"py:class",
         r"(Array|ArrayLike|DTypeLike|Device|Mesh|NamedSharding|Sequence|Callable"
-        r"|PathLike|ndarray|dtype|Any)",
+        r"|PathLike|ndarray|dtype|Any|BlockScaleConfig)",
     ),
 ]
 # Private names that appear in public signatures: the Initializer protocol

@@ -152,7 +152,7 @@ def save(path: str | os.PathLike[str], tree: Any) -> None:
 
     The file is written to ``path`` as given (no ``.npz`` is appended), through
     a temporary file in the same directory that replaces it only once complete.
-    A new file gets the permissions the umask allows (as :func:`open` and
+    A new file gets the permissions the umask allows (as ``open()`` and
     :func:`numpy.savez` give it), an existing file keeps its own, and a
     symbolic link is followed: its target is replaced.
 
