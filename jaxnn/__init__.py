@@ -28,7 +28,7 @@ from jaxnn._registry import get_activation as get_activation
 # isort: split
 from jaxnn._diagnostics import dead_unit_fraction as dead_unit_fraction
 from jaxnn._diagnostics import layer_grad_norms as layer_grad_norms
-from jaxnn._initializers import default_initializer as default_initializer
+from jaxnn._network import default_initializer as default_initializer
 from jaxnn._io import load as load
 from jaxnn._io import save as save
 from jaxnn._network import Dense as Dense

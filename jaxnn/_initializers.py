@@ -33,7 +33,6 @@ kinds from :math:`U(-\sqrt{3s/n}, \sqrt{3s/n})`. ``zeros``, ``ones`` and
 """
 
 import dataclasses
-import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -50,7 +49,6 @@ from jaxnn._checks import check_key
 __all__ = [
     "Initializer",
     "constant",
-    "default_initializer",
     "delta_orthogonal",
     "glorot_normal",
     "glorot_uniform",
@@ -523,56 +521,3 @@ def delta_orthogonal(
         scale=_number(scale, "scale"),
         column_axis=_axes(column_axis, "column_axis"),
     )
-
-
-# Activations are matched by name, not identity, so that rewrapped versions
-# (jit, custom_jvp, functools.partial) and activations taken from jax.nn map
-# the same way.
-_HE = frozenset(
-    {"relu", "relu6", "leaky_relu", "elu", "celu", "gelu", "silu", "swish", "mish"}
-    | {"softplus", "squareplus", "sparse_plus", "hard_silu", "hard_swish"}
-)
-_LECUN = frozenset({"selu"})
-_DEFAULTS = {"he": he_normal(), "lecun": lecun_normal(), "glorot": glorot_normal()}
-
-
-def _activation_name(activation: Callable[..., Any]) -> str | None:
-    fn: Any = activation
-    while isinstance(fn, functools.partial):
-        fn = fn.func
-    name = getattr(fn, "__name__", None)
-    return name if isinstance(name, str) else None
-
-
-def default_initializer(activation: Callable[..., Any]) -> Initializer:
-    """The weight initialiser that suits ``activation``.
-
-    ``he_normal()`` for the ReLU family (``relu``, ``leaky_relu``, ``elu``,
-    ``gelu``, ``silu``, ``mish``, ``softplus``, ...), ``lecun_normal()`` for
-    ``selu``, and ``glorot_normal()`` for ``sigmoid``, ``tanh``, ``identity``
-    and anything else. The activation is recognised by its function name, so
-    the versions in :mod:`jax.nn` and wrapped ones (``jax.jit``,
-    ``functools.partial``) map the same way.
-
-    Args:
-        activation: the hidden-layer activation function.
-
-    Returns:
-        An initialiser ``init(key, shape, dtype=None)`` from
-        :mod:`jaxnn.initializers`.
-
-    Examples:
-        >>> jaxnn.default_initializer(jaxnn.relu)
-        he_normal(in_axis=-2, out_axis=-1, batch_axis=())
-        >>> init = jaxnn.default_initializer(jaxnn.sigmoid)
-        >>> init == jaxnn.initializers.glorot_normal()
-        True
-    """
-    if not callable(activation):
-        raise TypeError(f"activation: expected a callable, got {activation!r}")
-    name = _activation_name(activation)
-    if name in _HE:
-        return _DEFAULTS["he"]
-    if name in _LECUN:
-        return _DEFAULTS["lecun"]
-    return _DEFAULTS["glorot"]

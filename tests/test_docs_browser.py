@@ -122,8 +122,18 @@ const done = arguments[arguments.length - 1];
       "span.math, div.math, .math.notranslate").length;
   report.mathjax = Boolean(window.MathJax && MathJax.startup);
   if (report.mathjax) {
-    try { await MathJax.startup.promise; report.mathjaxError = null; }
-    catch (e) { report.mathjaxError = String(e); }
+    // startup.promise can resolve before the first typeset has begun on a
+    // loaded machine: wait (up to 20 s) until every formula is typeset.
+    const typeset = () => document.querySelectorAll("mjx-container").length;
+    const deadline = Date.now() + 20000;
+    try {
+      await MathJax.startup.promise;
+      while (typeset() < report.mathElements && Date.now() < deadline) {
+        await new Promise(resolve => setTimeout(resolve, 200));
+        await MathJax.startup.promise;
+      }
+      report.mathjaxError = null;
+    } catch (e) { report.mathjaxError = String(e); }
   }
   report.typeset = document.querySelectorAll("mjx-container").length;
   report.mathErrors = Array.from(document.querySelectorAll("mjx-merror, merror"))
