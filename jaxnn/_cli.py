@@ -24,7 +24,8 @@ from jaxnn import _cache
 from jaxnn._csv import FLOAT32_MAX, NUMBER, CsvError, read_columns
 from jaxnn._plot import PlotError, plot_fit, plot_target
 
-# The source's worked example (Deep Learning from Scratch): p = sigmoid(m x + b).
+# The source's worked example (the blog post on the sigmoid's classic use, see
+# docs/index.md): p = sigmoid(m x + b).
 SOURCE_SLOPE = 1.87
 SOURCE_INTERCEPT = -5.47
 DEFAULT_AT = (3.0, 6.0)
@@ -274,8 +275,8 @@ def _report_text(res: dict[str, Any]) -> str:
             lines.append(row)
         if res["source_curve"]:
             lines.append(
-                "(source's curve: p = sigmoid(1.87 x - 5.47), from the book's "
-                "worked example; its data are not published)"
+                "(source's curve: p = sigmoid(1.87 x - 5.47), the source's worked "
+                "example; its data are not published)"
             )
     return "\n".join(lines)
 
