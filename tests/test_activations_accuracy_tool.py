@@ -59,6 +59,23 @@ def test_dense_table_runs_and_agrees_with_the_grid():
     assert sigmoid["jaxnn_max_ulp"] <= 4.0 and sigmoid["jax_nn_max_ulp"] > 100
 
 
+def test_every_float_is_every_float32_in_the_range():
+    xs = accuracy.every_float(1.0, 2.0)
+    assert xs.size == 2 * 2**23 and xs.dtype == np.float32
+    assert xs[0] == 1.0 and xs[2**23 - 1] == np.nextafter(np.float32(2), 0)
+    np.testing.assert_array_equal(xs[2**23 :], -xs[: 2**23])
+
+
+def test_exhaustive_table_finds_a_narrow_worst_case():
+    # XLA's own tanh (jax.nn's) is off by up to 4.9 ulp for 4 <= |x| < 8; every
+    # float32 there finds that, and jaxnn's value within 1.5 ulp.
+    rows = accuracy.exhaustive_table(["tanh"], lo=4.0, hi=8.0)
+    value = next(r for r in rows if r["quantity"] == "value")
+    assert value["inputs"] == 2**24 and value["jaxnn_max_ulp"] <= 1.5
+    xla = accuracy.exhaustive_worst("tanh", "value", jnp.tanh, 4.0, 8.0, chunk=2**21)
+    assert xla[0] > 4.5 and 4.0 <= abs(xla[1]) < 8.0
+
+
 def test_markdown_tables():
     row = {"function": "f", "quantity": "value", "jaxnn_max_ulp": 1.5}
     row |= {"jaxnn_worst_x": 2.0, "jax_nn_max_ulp": np.inf, "jax_nn_worst_x": -1.0}
@@ -75,7 +92,7 @@ def test_cli_runs_as_a_module(args):
         text=True,
         check=True,
     )
-    for flag in ("--quick", "--json", "--markdown"):
+    for flag in ("--quick", "--json", "--markdown", "--exhaustive"):
         assert flag in out.stdout
 
 

@@ -23,7 +23,12 @@ def test_committed_tables_are_what_the_fit_script_writes():
 
 
 def test_tables_are_float32_values():
-    tables = [_coefficients.EXPM1_P]
+    tables = [
+        _coefficients.EXPM1_P,
+        _coefficients.TANH_P,
+        _coefficients.MISH_DERIVATIVE_P,
+        _coefficients.GELU_TANH_DERIVATIVE_P,
+    ]
     tables += [c for _, c in _coefficients.GELU_VALUE + _coefficients.GELU_DERIVATIVE]
     for table in tables:
         for c in table:
@@ -54,6 +59,44 @@ def test_expm1_neg_within_one_ulp():
     assert np.max(_ulp_error(xla, ref)) > 2.0
     special = _numerics.expm1_neg(jnp.array([0.0, -jnp.inf, jnp.nan]))
     np.testing.assert_array_equal(special, [0.0, -1.0, np.nan])
+
+
+def test_tanh_small_within_one_ulp():
+    # The odd polynomial for |x| < TANH_SMALL, against mpmath; exact (x
+    # itself) for tiny x.
+    x = np.linspace(0.0, _numerics.TANH_SMALL, 4001, dtype=np.float32)[1:-1]
+    x = np.concatenate([x, [1e-30, 1e-10, 3e-4]]).astype(np.float32)
+    got = np.asarray(jax.jit(_numerics.tanh_small)(jnp.asarray(x)))
+    ref = np.array([float(mp.tanh(mp.mpf(float(v)))) for v in x])
+    assert np.max(_ulp_error(got, ref)) <= 1.0
+    assert got[-3] == np.float32(1e-30)
+
+
+@pytest.mark.parametrize(
+    ("table", "exact"),
+    [
+        ("MISH_DERIVATIVE", fit_coefficients.mish_derivative),
+        ("GELU_TANH_DERIVATIVE", fit_coefficients.gelu_tanh_derivative),
+    ],
+)
+def test_near_zero_polynomials_within_one_ulp(table, exact):
+    x = np.linspace(-0.5, 0.0, 2001, dtype=np.float32)
+    inside, got = jax.jit(lambda t: _numerics.near_zero(t, getattr(_numerics, table)))(
+        jnp.asarray(x)
+    )
+    np.testing.assert_array_equal(inside, x < 0)  # [-0.5, 0): 0 is outside
+    # The derivatives themselves, independently of the fit script: mpmath's
+    # numerical derivative of the activation.
+    f = {
+        "MISH_DERIVATIVE": lambda t: t * mp.tanh(mp.log1p(mp.exp(t))),
+        "GELU_TANH_DERIVATIVE": lambda t: (
+            t / 2 * (1 + mp.tanh(mp.sqrt(2 / mp.pi) * (t + mp.mpf("0.044715") * t**3)))
+        ),
+    }[table]
+    ref = np.array([float(mp.diff(f, mp.mpf(float(v)))) for v in x[:-1:20]])
+    assert np.max(_ulp_error(np.asarray(got)[:-1:20], ref)) <= 1.5
+    closed = np.array([float(exact(mp.mpf(float(v)))) for v in x[:-1:20]])
+    np.testing.assert_allclose(closed, ref, rtol=1e-14)
 
 
 @pytest.mark.parametrize("factor", [1.0, 4.0, 1.7580993408473766])

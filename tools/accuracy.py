@@ -1,6 +1,6 @@
 """Accuracy of jaxnn's activations beside jax.nn's, against exact references.
 
-Three measurements, on whatever backend JAX uses:
+Three measurements, on whatever backend JAX uses (and a fourth on request):
 
 1. **The float32 table** (:func:`accuracy_table`). For every smooth
    activation, its value and its first derivative are computed in float32 on
@@ -33,9 +33,16 @@ Three measurements, on whatever backend JAX uses:
    the float64 formulas, and from mpmath wherever it lies so close to a
    rounding boundary that float64 could misplace it.
 
+4. **Every float32** (:func:`exhaustive_table`, ``--exhaustive NAME ...``):
+   jaxnn's errors at every float32 input with ``1/256 <= |x| < 128`` (about
+   250 million), against the float64 formulas; minutes per function, so run
+   on request only. Random sweeps can miss a narrow worst case; this cannot,
+   in that range.
+
 Usage::
 
     python -m tools.accuracy [--quick] [--json PATH] [--markdown PATH]
+    python -m tools.accuracy --exhaustive tanh mish ...
 
 prints the tables as Markdown (``--quick``: the float32 grid table and the
 half-precision check, under a minute on a laptop CPU; by default also the
@@ -441,12 +448,34 @@ def float64_reference(name: str, quantity: str, x: np.ndarray) -> np.ndarray:
         return np.asarray(f(np.asarray(x, np.float64)), np.float64)
 
 
+def _worst_error(
+    name: str, quantity: str, xs: np.ndarray, fn: Callable[[jax.Array], jax.Array]
+) -> tuple[float, float]:
+    """``fn``'s largest ulp error at float32 ``xs`` against the float64 formula,
+    and where; the near-root criterion is that of :func:`ulp_errors`, from the
+    float64 terms."""
+    ref = float64_reference(name, quantity, xs)
+    got = evaluate(fn, quantity, xs).astype(np.float64)
+    err = _ulp_error(got, ref)
+    terms = FLOAT64[name][2]
+    if quantity == "derivative" and terms is not None:
+        with np.errstate(all="ignore"):
+            a, b = terms(xs.astype(np.float64))
+        near = np.abs(a) + np.abs(b) >= 2 * np.abs(a + b)
+        err = np.where(
+            near & ~np.isnan(err), np.minimum(err, np.abs(got - ref) / EPS), err
+        )
+    if np.all(np.isnan(err)):
+        return 0.0, float("nan")
+    i = int(np.nanargmax(err))
+    return float(err[i]), float(xs[i])
+
+
 def dense_table(n: int = 2**21, seed: int = 0) -> list[dict[str, Any]]:
     """Max float32 ulp error at ``n`` random inputs, against float64 formulas.
 
     The inputs are uniform on [-20, 20] (half of them), on [-200, 200] and
-    standard normal (a quarter each); the near-root criterion is the one of
-    :func:`ulp_errors`, from the float64 terms.
+    standard normal (a quarter each).
     """
     rng = np.random.default_rng(seed)
     xs = np.concatenate(
@@ -459,24 +488,67 @@ def dense_table(n: int = 2**21, seed: int = 0) -> list[dict[str, Any]]:
     rows = []
     for name in REFERENCES:
         for quantity in ("value", "derivative"):
-            ref = float64_reference(name, quantity, xs)
-            terms = FLOAT64[name][2]
-            near = np.zeros(xs.shape, bool)
-            if quantity == "derivative" and terms is not None:
-                with np.errstate(all="ignore"):
-                    a, b = terms(xs.astype(np.float64))
-                near = np.abs(a) + np.abs(b) >= 2 * np.abs(a + b)
             row: dict[str, Any] = {"function": name, "quantity": quantity}
             for label, table in (("jaxnn", JAXNN), ("jax_nn", JAX_NN)):
-                got = evaluate(table[name], quantity, xs).astype(np.float64)
-                err = _ulp_error(got, ref)
-                err = np.where(
-                    near & ~np.isnan(err), np.minimum(err, np.abs(got - ref) / EPS), err
-                )
-                i = int(np.nanargmax(err))
-                row[f"{label}_max_ulp"] = float(err[i])
-                row[f"{label}_worst_x"] = float(xs[i])
+                u, x = _worst_error(name, quantity, xs, table[name])
+                row[f"{label}_max_ulp"] = u
+                row[f"{label}_worst_x"] = x
             rows.append(row)
+    return rows
+
+
+def every_float(lo: float, hi: float) -> np.ndarray:
+    """Every float32 ``x`` with ``lo <= |x| < hi`` (``lo > 0``), both signs."""
+    start, stop = np.array([lo, hi], np.float32).view(np.uint32)
+    xs = np.arange(start, stop, dtype=np.uint32).view(np.float32)
+    return np.concatenate([xs, -xs])
+
+
+def exhaustive_worst(
+    name: str,
+    quantity: str,
+    fn: Callable[[jax.Array], jax.Array],
+    lo: float = 2.0**-8,
+    hi: float = 128.0,
+    chunk: int = 2**22,
+) -> tuple[float, float]:
+    """``fn``'s largest ulp error at every float32 with ``lo <= |x| < hi``, and
+    where, against ``name``'s float64 formula (in chunks of ``chunk``)."""
+    xs_all = every_float(lo, hi)
+    worst, at = 0.0, float("nan")
+    for i in range(0, xs_all.size, chunk):
+        u, x = _worst_error(name, quantity, xs_all[i : i + chunk], fn)
+        if u > worst:
+            worst, at = u, x
+    return worst, at
+
+
+def exhaustive_table(
+    names: Sequence[str] | None = None,
+    lo: float = 2.0**-8,
+    hi: float = 128.0,
+    quantities: Sequence[str] = ("value", "derivative"),
+) -> list[dict[str, Any]]:
+    """jaxnn's max float32 ulp error at *every* float32 with ``lo <= |x| < hi``.
+
+    About 250 million inputs per row with the defaults, against the float64
+    formulas: up to a few minutes per row on a CPU, so not part of :func:`run`
+    (``python -m tools.accuracy --exhaustive NAME ...``).
+    """
+    n = 2 * int(np.diff(np.array([lo, hi], np.float32).view(np.uint32))[0])
+    rows = []
+    for name in names or list(REFERENCES):
+        for quantity in quantities:
+            worst, at = exhaustive_worst(name, quantity, JAXNN[name], lo, hi)
+            rows.append(
+                {
+                    "function": name,
+                    "quantity": quantity,
+                    "inputs": n,
+                    "jaxnn_max_ulp": worst,
+                    "jaxnn_worst_x": at,
+                }
+            )
     return rows
 
 
@@ -678,7 +750,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--markdown", type=Path, help="write the tables as Markdown here"
     )
+    parser.add_argument(
+        "--exhaustive",
+        nargs="+",
+        metavar="NAME",
+        help="instead: every float32 with 1/256 <= |x| < 128 for these functions",
+    )
     args = parser.parse_args(argv)
+    if args.exhaustive:
+        unknown = sorted(set(args.exhaustive) - set(REFERENCES))
+        if unknown:
+            parser.error(f"--exhaustive: unknown {unknown}; known: {list(REFERENCES)}")
+        start = time.perf_counter()
+        rows = []
+        for name in args.exhaustive:
+            for row in exhaustive_table([name]):
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+        if args.json:
+            out = {
+                "backend": jax.default_backend(),
+                "device": str(jax.devices()[0].device_kind),
+                "jax": jax.__version__,
+                "jaxnn": jaxnn.__version__,
+                "every_float32": rows,
+                "seconds": round(time.perf_counter() - start, 1),
+            }
+            args.json.write_text(json.dumps(out, indent=1) + "\n")
+        return 0
     result = run(quick=args.quick)
     text = report(result)
     print(text)

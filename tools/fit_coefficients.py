@@ -17,6 +17,16 @@ The tables are what the float32 kernels of ``jaxnn/_numerics.py`` evaluate:
   piece (from ``SHIFTED_FROM`` on, where the kernel shifts the exponent of
   ``exp(-y^2 / 2)`` up by ``SHIFT``), where they hold ``exp(-SHIFT) y m(y)``
   (value) and ``exp(-SHIFT) m(y)`` (derivative).
+* ``TANH_P``: ``tanh(x) = x + x^3 P(x^2)`` on ``[0, TANH_SMALL]``, ``P`` of
+  degree 5, for the float32 ``tanh`` near 0, where ``1 - 2 e / (1 + e)``
+  (``e = exp(-2|x|)``) would cancel. (XLA's own float32 ``tanh`` is a rational
+  approximation off by up to 4.9 ulp, 4.3 ulp already near ``x = 0.03``.)
+* ``MISH_DERIVATIVE_P`` and ``GELU_TANH_DERIVATIVE_P``: the derivatives of
+  ``mish`` and of ``gelu``'s tanh form on ``[NEAR_ZERO_LO, NEAR_ZERO_HI)``
+  (just left of 0), one polynomial of degree 7 in ``(x - NEAR_ZERO_CENTRE)``
+  each. There the closed forms add up a dozen roundings with nothing to
+  cancel them and reach 4.8 ulp (``x = -0.16``, mish') and 4.8 ulp
+  (``x = -0.33``, gelu-tanh'); the polynomials stay within about 1 ulp.
 
 Every fit is the same procedure, so a maintainer can move a breakpoint, change
 a degree or add a piece here and regenerate:
@@ -62,6 +72,17 @@ GELU_CENTRES = (1.0, 3.0, 6.0, 11.0)
 GELU_YMAX = 14.0
 GELU_DEGREE = 10
 SHIFT = 16.0  # the last piece is pre-scaled by exp(-SHIFT)
+
+# tanh(x) = x + x^3 P(x^2) on [0, TANH_SMALL].
+TANH_SMALL = 0.625
+TANH_DEGREE = 5
+
+# mish' and gelu-tanh' on [NEAR_ZERO_LO, NEAR_ZERO_HI), around NEAR_ZERO_CENTRE.
+NEAR_ZERO_LO = -0.5
+NEAR_ZERO_HI = 0.0
+NEAR_ZERO_CENTRE = -0.25
+NEAR_ZERO_DEGREE = 7
+_GELU_TANH_C = mp.mpf("0.044715")
 
 
 def chebyshev_nodes(lo: float, hi: float, n: int = N_NODES) -> list[Any]:
@@ -140,6 +161,16 @@ def fit_expm1() -> tuple[tuple[float, ...], float]:
     return (0.5, *coeffs), max_relative_error(xs, exact, base, basis, coeffs)
 
 
+def fit_tanh() -> tuple[tuple[float, ...], float]:
+    """``TANH_P`` and its relative error."""
+    xs = chebyshev_nodes(0.0, TANH_SMALL)  # first-kind nodes: none at 0
+    exact = [mp.tanh(x) for x in xs]
+    base = lambda x: x
+    basis = [lambda x, k=k: x ** (2 * k + 3) for k in range(TANH_DEGREE + 1)]
+    coeffs = fit_relative(xs, exact, base, basis)
+    return coeffs, max_relative_error(xs, exact, base, basis, coeffs)
+
+
 def scaled_tail(y: Any) -> Any:
     """``m(y) = Phi(-y) exp(y^2 / 2)``, smooth and slowly varying."""
     return mp.ncdf(-y) * mp.exp(y * y / 2)
@@ -167,6 +198,30 @@ def fit_gelu(
         worst = max(worst, max_relative_error(xs, exact, base, basis, coeffs))
         pieces.append((centre, coeffs))
     return tuple(pieces), worst
+
+
+def mish_derivative(x: Any) -> Any:
+    """``d/dx x tanh(softplus(x)) = t + x sigmoid(x) (1 - t^2)``."""
+    t = mp.tanh(mp.log1p(mp.exp(x)))
+    return t + x / (1 + mp.exp(-x)) * (1 - t * t)
+
+
+def gelu_tanh_derivative(x: Any) -> Any:
+    """``d/dx x/2 (1 + tanh(u))``, ``u = sqrt(2/pi) (x + 0.044715 x^3)``."""
+    k = mp.sqrt(2 / mp.pi)
+    t = mp.tanh(k * (x + _GELU_TANH_C * x**3))
+    return (1 + t) / 2 + x / 2 * (1 - t * t) * k * (1 + 3 * _GELU_TANH_C * x * x)
+
+
+def fit_near_zero(f: Callable[[Any], Any]) -> tuple[tuple[float, ...], float]:
+    """``f`` on ``[NEAR_ZERO_LO, NEAR_ZERO_HI]`` as a polynomial, and its error."""
+    xs = chebyshev_nodes(NEAR_ZERO_LO, NEAR_ZERO_HI)
+    exact = [f(x) for x in xs]
+    c = NEAR_ZERO_CENTRE
+    basis = [lambda x, k=k: (x - c) ** k for k in range(NEAR_ZERO_DEGREE + 1)]
+    base = lambda x: mp.mpf(0)
+    coeffs = fit_relative(xs, exact, base, basis)
+    return coeffs, max_relative_error(xs, exact, base, basis, coeffs)
 
 
 def _format_numbers(values: Sequence[float], indent: str) -> list[str]:
@@ -224,6 +279,36 @@ def render() -> str:
             out += _format_numbers(coeffs, "        ")
             out.append("    )),")
         out.append(")")
+    tanh, tanh_err = fit_tanh()
+    out += [
+        "",
+        "# tanh(x) = x + x^3 P(x^2) on [0, TANH_SMALL]; largest relative error",
+        f"# {tanh_err:.2e}.",
+        f"TANH_SMALL = {TANH_SMALL!r}",
+        "TANH_P = (",
+        *_format_numbers(tanh, "    "),
+        ")",
+    ]
+    out += [
+        "",
+        "# mish' and gelu-tanh' on [NEAR_ZERO_LO, NEAR_ZERO_HI), polynomials in",
+        "# (x - NEAR_ZERO_CENTRE).",
+        f"NEAR_ZERO_LO = {NEAR_ZERO_LO!r}",
+        f"NEAR_ZERO_HI = {NEAR_ZERO_HI!r}",
+        f"NEAR_ZERO_CENTRE = {NEAR_ZERO_CENTRE!r}",
+    ]
+    for name, f in (
+        ("MISH_DERIVATIVE_P", mish_derivative),
+        ("GELU_TANH_DERIVATIVE_P", gelu_tanh_derivative),
+    ):
+        coeffs, err = fit_near_zero(f)
+        out += [
+            "",
+            f"# Largest relative error {err:.2e}.",
+            f"{name} = (",
+            *_format_numbers(coeffs, "    "),
+            ")",
+        ]
     out += ["", "# fmt: on"]
     return "\n".join(out) + "\n"
 

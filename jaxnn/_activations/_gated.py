@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -17,11 +18,15 @@ from jaxnn._activations._sigmoid import sigmoid_kernel
 from jaxnn._checks import cast, compute_dtype
 from jaxnn._numerics import (
     EXP_SHIFT,
+    EXP_TAIL,
     GELU_DERIVATIVE,
+    GELU_TANH_DERIVATIVE,
     GELU_VALUE,
     GELU_YMAX,
+    MISH_DERIVATIVE,
     exp_tail,
     gauss_tail,
+    near_zero,
     neg_abs,
 )
 
@@ -89,7 +94,13 @@ def _mish_der(x: Array) -> Array:
     d_neg2 = 4.0 + e * (8.0 + e * (8.0 + e * (4.0 + e)))
     num = 4.0 * (1.0 + x) + e * ((6.0 + 4.0 * x) + e * (4.0 + e))
     y_neg = big * num / d_neg2 * k
-    return jnp.where(x >= 0, y_pos, y_neg)
+    y = jnp.where(x >= 0, y_pos, y_neg)
+    if x.dtype == jnp.float64:
+        return y
+    # On [-0.5, 0) neither form cancels, yet their dozen roundings add up to
+    # 4.8 ulp (x = -0.16); a fitted polynomial is within 1 ulp there.
+    inside, p = near_zero(x, MISH_DERIVATIVE)
+    return jnp.where(inside, p, y)
 
 
 _mish = elementwise(_mish_val, _mish_der)
@@ -152,12 +163,25 @@ _K1_HI = 409.0 / 256.0
 _K1_LO = _K1 - _K1_HI
 _K3_HI = 292.0 / 4096.0
 _K3_LO = _K3 - _K3_HI
+# 32 ln 2 = _TAIL_SHIFT_HI + _TAIL_SHIFT_LO, the high part a multiple of 2^-17
+# (so that z + it is exact for -128 < z < -64).
+_TAIL_SHIFT_HI = 32.0 * round(math.log(2.0) * 2**22) / 2**22
+_TAIL_SHIFT_LO = 32.0 * math.log(2.0) - _TAIL_SHIFT_HI
 
 
-def _gelu_tanh_parts(x: Array) -> tuple[Array, Array, Array, Array, Array, Array]:
-    """``(xc, v, v_lo, x3, E, K)``: v + v_lo = 2 sqrt(2/pi) (x + 0.044715 x^3),
-    x3 = x^3, and exp(-|v|) = E * K (exp_tail); x clipped to 16, beyond which
-    e = 0.
+class _TanhParts(NamedTuple):
+    xc: Array  # x clipped to [-16, 16], beyond which e = 0
+    v: Array  # v + v_lo = 2 sqrt(2/pi) (x + 0.044715 x^3), v = v_hi
+    v_lo: Array
+    w: Array  # w + w_lo = x v' = 2 sqrt(2/pi) (x + 3 * 0.044715 x^3), w exact
+    w_lo: Array
+    e0: Array  # exp(-|v_hi|) = e0 * k
+    e: Array  # exp(-|v|) = e * k
+    k: Array
+
+
+def _gelu_tanh_parts(x: Array) -> _TanhParts:
+    """v = 2u, its derivative term x v' and exp(-|v|), without v's rounding.
 
     exp(-|v|) must not inherit v's rounding, |v| ulp-sized (~130 ulp of the
     result near x = -9), so v is formed as v_hi + v_lo: x = xh + xl with xh on
@@ -165,24 +189,41 @@ def _gelu_tanh_parts(x: Array) -> tuple[Array, Array, Array, Array, Array, Array
     with ch its integer part; then K1_HI xh + K3_HI ch is exact (a multiple of
     2^-12 below 2^10), and the rest, below about 1 in size, is added with its
     rounding error carried in v_lo (a fast two-sum). exp(-|v|) is then
-    exp(-|v_hi|) (1 -+ v_lo).
+    exp(-|v_hi|) (1 -+ v_lo). The cube's large cross term 3 xh^2 xl is formed
+    exactly too (to about 9 in size near |x| = 10, where its rounding alone
+    cost an ulp of the result). x v' = v + 2 K3 x^3 splits the same way, its
+    large part K1_HI xh + 3 K3_HI ch again exact.
     """
     xc = jnp.clip(x, -16.0, 16.0)
     xh = jnp.round(xc * 16.0) / 16.0
     xl = xc - xh
+    xl1 = jnp.round(xl * 2048.0) / 2048.0  # 6 significant bits
     c = xh * xh * xh
-    ch = jnp.round(c)
+    t = 3.0 * (xh * xh)
+    p1 = t * xl1  # exact: 18 + 6 bits
+    # x^3 = c + p1 + r, r small; ch is the integer nearest to c + p1, and
+    # d = c + p1 - ch is exact (a multiple of 2^-19 below 1).
+    ch = jnp.round(c + p1)
+    d = (c - ch) + p1
+    r = t * (xl - xl1) + (3.0 * xh + xl) * (xl * xl)
+    k3_rest = (_K3_HI * d + _K3_LO * (c + p1)) + _K3 * r  # K3 x^3 - K3_HI ch
     exact = _K1_HI * xh + _K3_HI * ch
-    cube_rest = (3.0 * (xh * xh)) * xl + (3.0 * xh + xl) * (xl * xl)  # x^3 - c
-    rest = (_K3_HI * (c - ch) + (_K1_LO * xh + _K3_LO * c)) + (
-        _K1 * xl + _K3 * cube_rest
-    )
+    rest = k3_rest + (_K1_LO * xh + _K1 * xl)
     v = exact + rest
     v_lo = (exact - v) + rest
-    neg = v >= 0  # exp(-|v|) = exp(-v_hi) (1 - v_lo) there
-    big, k = exp_tail(jnp.where(neg, -v, v))
-    big = big + big * jnp.where(neg, -v_lo, v_lo)
-    return xc, v, v_lo, c + cube_rest, big, k
+    # exp(-|v|) = exp(z) (1 + z_lo), z = -|v_hi|. In the tail, where exp(z)
+    # would not be a normal float, exp(z) = exp(z + 32 ln 2) 2^-32: z + the
+    # shift's high part is exact, its low part joins z_lo, and the factor
+    # 2^-32 multiplies exactly (exp_tail's exp(-16) would be a rounding more).
+    neg = v >= 0
+    z = jnp.where(neg, -v, v)
+    tail = z < EXP_TAIL
+    e0 = jnp.exp(jnp.where(tail, z + _TAIL_SHIFT_HI, z))
+    z_lo = jnp.where(neg, -v_lo, v_lo) + jnp.where(tail, _TAIL_SHIFT_LO, 0.0)
+    e = e0 + e0 * z_lo
+    k = jnp.where(tail, 2.0**-32, 1.0)
+    w = exact + (2.0 * _K3_HI) * ch
+    return _TanhParts(xc, v, v_lo, w, rest + 2.0 * k3_rest, e0, e, k)
 
 
 def _gelu_tanh_val(x: Array) -> Array:
@@ -191,22 +232,32 @@ def _gelu_tanh_val(x: Array) -> Array:
     # tail (normal down to x = -10.5) is not lost to underflow, and without
     # v's rounding (_gelu_tanh_parts). Beyond the clip, E = 0 gives the
     # limits x and -0 by itself.
-    xc, v, _, _, big, k = _gelu_tanh_parts(x)
-    return jnp.where(v >= 0, x, (xc * big) * k) / (1.0 + big)
+    t = _gelu_tanh_parts(x)
+    return jnp.where(t.v >= 0, x, (t.xc * t.e) * t.k) / (1.0 + t.e)
 
 
 def _gelu_tanh_der(x: Array) -> Array:
-    # sigmoid(v) + x v' sigmoid'(v) over the denominator (1 + e)^2,
-    # e = exp(-|v|): (1 + e (1 + x v')) for v >= 0 and e ((1 + e) + x v') for
-    # v < 0, one division for both. x v' = K1 x + 3 K3 x^3 = v + 2 K3 x^3 is
-    # formed from v's two parts, so that (1 + e) + x v', which cancels near
-    # x = -1.6, adds no large rounding of its own. Beyond the clip E = 0,
-    # which gives the limits 1 and 0 by itself.
-    _, v, v_lo, x3, big, k = _gelu_tanh_parts(x)
-    xdv_lo = v_lo + (2.0 * _K3) * x3
-    pos = 1.0 + big * (1.0 + (v + xdv_lo))
-    num = jnp.where(v >= 0, pos, (big * (((1.0 + big) + v) + xdv_lo)) * k)
-    return num / (1.0 + big * (2.0 + big))
+    # sigmoid(v) + x v' sigmoid'(v) over the denominator (1 + e)^2 = 1 + d,
+    # e = exp(-|v|): (1 + e (1 + x v')) / (1 + d) for v >= 0, and
+    # e S / (1 + d) with S = (1 + e) + x v' for v < 0. S cancels at the root
+    # (x = -0.75): 1 + w is exact, so the only rounding there is the final
+    # sum's. For v < 0, e S / (1 + d) = P + P (v_lo - d / (1 + d)) with
+    # P = e0 S: exp(v_lo) and the division enter through a small correction,
+    # not as roundings of their own. Beyond the clip e = 0, which gives the
+    # limits 1 and 0 by itself.
+    t = _gelu_tanh_parts(x)
+    one_w = (1.0 + t.w) + t.w_lo  # 1 + x v'
+    d = t.e * (2.0 + t.e)
+    y_pos = (1.0 + t.e * one_w) / (1.0 + d)
+    p = t.e0 * ((1.0 + t.w) + (t.w_lo + t.e0))
+    y_neg = (p + p * (t.v_lo - d / (1.0 + d))) * t.k
+    y = jnp.where(t.v >= 0, y_pos, y_neg)
+    if x.dtype == jnp.float64:
+        return y
+    # On [-0.5, 0) these roundings still reach 4.8 ulp (x = -0.33); a fitted
+    # polynomial is within about 1 ulp there.
+    inside, poly = near_zero(x, GELU_TANH_DERIVATIVE)
+    return jnp.where(inside, poly, y)
 
 
 _gelu_tanh = elementwise(_gelu_tanh_val, _gelu_tanh_der)
@@ -234,9 +285,9 @@ def gelu(x: ArrayLike, approximate: bool = True) -> Array:
     :math:`x\,\sigma(2u)`, which does not cancel for :math:`x < 0`
     (``jax.nn``'s :math:`1 + \tanh` loses every bit below about -5), with
     :math:`2u` carried in two parts so that its float32 rounding does not
-    reach :math:`e^{2u}`. In float32 both are within 4 ulp on
-    ``tools/accuracy.py``'s grid (the tanh form's derivative reaches 4.2 ulp
-    between its points, near :math:`x = -1.7`).
+    reach :math:`e^{2u}`. In float32 both, and their derivatives, are within
+    4 ulp (``tools/accuracy.py``, at every float32 with
+    :math:`1/256 \le |x| < 128` too).
 
     Args:
         x: input array.
