@@ -171,12 +171,12 @@ _TAIL_SHIFT_LO = 32.0 * math.log(2.0) - _TAIL_SHIFT_HI
 
 class _TanhParts(NamedTuple):
     xc: Array  # x clipped to [-16, 16], beyond which e = 0
-    v: Array  # v + v_lo = 2 sqrt(2/pi) (x + 0.044715 x^3), v = v_hi
-    v_lo: Array
+    v: Array  # v_hi, of v + v_lo = 2 sqrt(2/pi) (x + 0.044715 x^3)
     w: Array  # w + w_lo = x v' = 2 sqrt(2/pi) (x + 3 * 0.044715 x^3), w exact
     w_lo: Array
-    e0: Array  # exp(-|v_hi|) = e0 * k
-    e: Array  # exp(-|v|) = e * k
+    e0: Array  # exp(-|v|) = e0 (1 + z_lo) k
+    z_lo: Array
+    e: Array  # exp(-|v|) = e * k, e = e0 + e0 z_lo rounded
     k: Array
 
 
@@ -223,7 +223,7 @@ def _gelu_tanh_parts(x: Array) -> _TanhParts:
     e = e0 + e0 * z_lo
     k = jnp.where(tail, 2.0**-32, 1.0)
     w = exact + (2.0 * _K3_HI) * ch
-    return _TanhParts(xc, v, v_lo, w, rest + 2.0 * k3_rest, e0, e, k)
+    return _TanhParts(xc, v, w, rest + 2.0 * k3_rest, e0, z_lo, e, k)
 
 
 def _gelu_tanh_val(x: Array) -> Array:
@@ -241,8 +241,8 @@ def _gelu_tanh_der(x: Array) -> Array:
     # e = exp(-|v|): (1 + e (1 + x v')) / (1 + d) for v >= 0, and
     # e S / (1 + d) with S = (1 + e) + x v' for v < 0. S cancels at the root
     # (x = -0.75): 1 + w is exact, so the only rounding there is the final
-    # sum's. For v < 0, e S / (1 + d) = P + P (v_lo - d / (1 + d)) with
-    # P = e0 S: exp(v_lo) and the division enter through a small correction,
+    # sum's. For v < 0, e S / (1 + d) = P + P (z_lo - d / (1 + d)) with
+    # P = e0 S: exp(z_lo) and the division enter through a small correction,
     # not as roundings of their own. Beyond the clip e = 0, which gives the
     # limits 1 and 0 by itself.
     t = _gelu_tanh_parts(x)
@@ -250,7 +250,7 @@ def _gelu_tanh_der(x: Array) -> Array:
     d = t.e * (2.0 + t.e)
     y_pos = (1.0 + t.e * one_w) / (1.0 + d)
     p = t.e0 * ((1.0 + t.w) + (t.w_lo + t.e0))
-    y_neg = (p + p * (t.v_lo - d / (1.0 + d))) * t.k
+    y_neg = (p + p * (t.z_lo - d / (1.0 + d))) * t.k
     y = jnp.where(t.v >= 0, y_pos, y_neg)
     if x.dtype == jnp.float64:
         return y
