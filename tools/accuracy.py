@@ -298,9 +298,18 @@ def evaluate(
 ) -> np.ndarray:
     """``fn`` or its derivative, jit-compiled, at ``xs`` (default the grid)."""
     x = jnp.asarray(grid() if xs is None else xs)
+    return np.asarray(_compiled(fn, quantity)(x))
+
+
+@functools.cache
+def _compiled(
+    fn: Callable[[jax.Array], jax.Array], quantity: str
+) -> Callable[[jax.Array], jax.Array]:
+    """One jitted function per (function, quantity), so that repeated calls
+    (the exhaustive check's chunks) reuse its compilation."""
     if quantity == "derivative":
         fn = jax.vmap(jax.grad(fn))
-    return np.asarray(jax.jit(fn)(x))
+    return jax.jit(fn)
 
 
 def accuracy_table() -> list[dict[str, Any]]:
@@ -514,12 +523,15 @@ def exhaustive_worst(
 ) -> tuple[float, float]:
     """``fn``'s largest ulp error at every float32 with ``lo <= |x| < hi``, and
     where, against ``name``'s float64 formula (in chunks of ``chunk``)."""
-    xs_all = every_float(lo, hi)
+    start, stop = (int(b) for b in np.array([lo, hi], np.float32).view(np.uint32))
     worst, at = 0.0, float("nan")
-    for i in range(0, xs_all.size, chunk):
-        u, x = _worst_error(name, quantity, xs_all[i : i + chunk], fn)
-        if u > worst:
-            worst, at = u, x
+    for sign in (1.0, -1.0):
+        for i in range(start, stop, chunk):
+            bits = np.arange(i, min(i + chunk, stop), dtype=np.uint32)
+            xs = bits.view(np.float32) * np.float32(sign)
+            u, x = _worst_error(name, quantity, xs, fn)
+            if u > worst:
+                worst, at = u, x
     return worst, at
 
 
